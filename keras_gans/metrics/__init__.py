@@ -1,0 +1,35 @@
+"""GAN evaluation metrics: FID, KID, Inception Score, precision/recall, mode coverage.
+
+`functional` holds NumPy float64 functions over features / probabilities / logits;
+`streaming` holds `keras.metrics.Metric` classes that accumulate bounded state batch by
+batch. Feature extractors (InceptionV3 pool features, classifiers) are injected by the
+caller, so nothing here downloads weights.
+"""
+
+from keras_gans.metrics.functional import class_coverage
+from keras_gans.metrics.functional import feature_statistics
+from keras_gans.metrics.functional import fid_from_features
+from keras_gans.metrics.functional import frechet_distance
+from keras_gans.metrics.functional import inception_score
+from keras_gans.metrics.functional import kernel_inception_distance
+from keras_gans.metrics.functional import precision_recall
+from keras_gans.metrics.functional import sqrtm_psd_product
+from keras_gans.metrics.streaming import ClassCoverage
+from keras_gans.metrics.streaming import FrechetDistance
+from keras_gans.metrics.streaming import InceptionScore
+from keras_gans.metrics.streaming import KernelInceptionDistance
+
+__all__ = [
+    "class_coverage",
+    "feature_statistics",
+    "fid_from_features",
+    "frechet_distance",
+    "inception_score",
+    "kernel_inception_distance",
+    "precision_recall",
+    "sqrtm_psd_product",
+    "ClassCoverage",
+    "FrechetDistance",
+    "InceptionScore",
+    "KernelInceptionDistance",
+]
