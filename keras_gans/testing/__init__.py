@@ -1,0 +1,17 @@
+"""Shared checks every model's tests call (in the spirit of KerasHub's run_*_test)."""
+
+from keras_gans.testing.gan_checks import (
+    run_config_roundtrip_check,
+    run_export_check,
+    run_fit_check,
+    run_mirrored_equivalence_check,
+    run_save_restore_check,
+)
+
+__all__ = [
+    "run_config_roundtrip_check",
+    "run_export_check",
+    "run_fit_check",
+    "run_mirrored_equivalence_check",
+    "run_save_restore_check",
+]
