@@ -1,0 +1,39 @@
+"""absl flags shared by every zoo script; each script picks its own defaults."""
+
+from absl import flags
+
+from keras_gans import distribute as distribute_lib
+from zoo.common.train_lib import TrainConfig
+
+FLAGS = flags.FLAGS
+
+
+def define_flags(preset, output_dir, epochs=1, **defaults):
+    """Defines the shared flags with the calling script's defaults."""
+    flags.DEFINE_string("preset", preset, "Preset name (see keras_gans/presets.py).")
+    flags.DEFINE_string("dataset", None, "Dataset name; default: the preset's.")
+    flags.DEFINE_string("split", "train", "Dataset split.")
+    flags.DEFINE_string("data_dir", None, "Directory with local dataset files.")
+    flags.DEFINE_integer("epochs", epochs, "Epochs to train.")
+    flags.DEFINE_integer("steps_per_epoch", defaults.get("steps_per_epoch"),
+                         "Steps per epoch; default: one pass over the split.")
+    flags.DEFINE_integer("batch_size", None, "Batch size per critic step; default: the paper's.")
+    flags.DEFINE_enum("strategy", "default", list(distribute_lib.STRATEGIES), "tf.distribute strategy.")
+    flags.DEFINE_string("tpu", None, "TPU name or address for --strategy=tpu.")
+    flags.DEFINE_integer("seed", 0, "Random seed.")
+    flags.DEFINE_boolean("jit_compile", defaults.get("jit_compile", False),
+                         "Compile train_step with XLA (slower on CPU; try it on GPU).")
+    flags.DEFINE_integer("steps_per_execution", 1, "Train steps per tf.function call.")
+    flags.DEFINE_float("ema_decay", None, "Keep an EMA of the generator's weights with this decay.")
+    flags.DEFINE_integer("backup_every", 200, "Steps between resumable backups.")
+    flags.DEFINE_integer("grid_every", 1, "Epochs between sample grids.")
+    flags.DEFINE_integer("grid_size", 64, "Images in each sample grid.")
+    flags.DEFINE_string("output_dir", output_dir, "Where grids, logs, backups and the export go.")
+    flags.DEFINE_string("export_dir", None, "SavedModel base directory; default <output_dir>/saved_model.")
+    flags.DEFINE_boolean("export", True, "Export the generator at the end.")
+    flags.DEFINE_integer("verbose", 1, "0 silent, 1 progress bar, 2 one line per epoch.")
+
+
+def config_from_flags():
+    names = [f.name for f in TrainConfig.__dataclass_fields__.values()]
+    return TrainConfig(**{name: getattr(FLAGS, name) for name in names})

@@ -1,0 +1,199 @@
+"""The flag-free training library every zoo script calls: ``run(TrainConfig(...))``.
+
+It builds a preset under a distribution strategy, trains it with ``model.fit`` (or the
+multi-worker loop), writes sample grids, TensorBoard logs and resumable backups, and
+exports the generator as a TF Serving SavedModel.
+"""
+
+import dataclasses
+import json
+import os
+import shutil
+import tempfile
+import time
+from typing import Optional
+
+import keras
+
+from keras_gans import data, presets
+from keras_gans import distribute as distribute_lib
+from keras_gans.callbacks import SampleGrid, save_image_grid
+from keras_gans.export import export_generator
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    """Everything a training run needs; each zoo script fills it from its flags."""
+
+    preset: str
+    output_dir: str
+    dataset: Optional[str] = None  # None: the preset's dataset
+    split: str = "train"
+    data_dir: Optional[str] = None
+    epochs: int = 1
+    steps_per_epoch: Optional[int] = None  # None: one pass over the split
+    batch_size: Optional[int] = None  # None: the preset's (paper's) batch size
+    strategy: str = "default"
+    tpu: Optional[str] = None
+    seed: int = 0
+    jit_compile: bool = False  # XLA measured 10x slower on CPU (benchmarks/train_speed.py)
+    steps_per_execution: int = 1
+    ema_decay: Optional[float] = None
+    backup_every: int = 200  # steps between resumable backups
+    grid_every: int = 1  # epochs between sample grids
+    grid_size: int = 64
+    export_dir: Optional[str] = None  # None: <output_dir>/saved_model
+    export: bool = True
+    verbose: int = 1
+
+    def validate(self):
+        """Checks every field before any work starts; raises ValueError saying what is wrong."""
+        if self.preset not in presets.PRESETS:
+            raise ValueError(
+                f"--preset={self.preset!r} is not a preset; available: {sorted(presets.PRESETS)}."
+            )
+        positive = {
+            "epochs": self.epochs,
+            "steps_per_execution": self.steps_per_execution,
+            "backup_every": self.backup_every,
+            "grid_every": self.grid_every,
+            "grid_size": self.grid_size,
+        }
+        if self.batch_size is not None:
+            positive["batch_size"] = self.batch_size
+        if self.steps_per_epoch is not None:
+            positive["steps_per_epoch"] = self.steps_per_epoch
+        for name, value in positive.items():
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"--{name} must be a positive integer; received {value!r}.")
+        if self.strategy not in distribute_lib.STRATEGIES:
+            raise ValueError(
+                f"--strategy={self.strategy!r} is not one of {distribute_lib.STRATEGIES}."
+            )
+        if self.ema_decay is not None and not 0.0 < self.ema_decay < 1.0:
+            raise ValueError(f"--ema_decay must be in (0, 1); received {self.ema_decay!r}.")
+        if not self.output_dir:
+            raise ValueError("--output_dir must be a non-empty path.")
+        if self.data_dir is not None and not os.path.isdir(self.data_dir):
+            raise ValueError(f"--data_dir={self.data_dir!r} is not a directory.")
+        dataset = self.dataset or presets.get(self.preset)["dataset"]
+        info = data.info(dataset)
+        image_shape = presets.get(self.preset)["generator"][1]["image_shape"]
+        if info.image_shape is not None and info.image_shape[-1] != image_shape[-1]:
+            raise ValueError(
+                f"--dataset={dataset!r} has {info.image_shape[-1]}-channel images but preset "
+                f"{self.preset!r} makes {image_shape[-1]}-channel ones; pick a matching preset."
+            )
+        return self
+
+
+def _is_chief(strategy):
+    resolver = getattr(strategy, "cluster_resolver", None)
+    return resolver is None or not getattr(resolver, "task_type", None) or (
+        resolver.task_type in ("chief",) or (resolver.task_type == "worker" and resolver.task_id == 0)
+    )
+
+
+def run(config):
+    """Trains, writes grids, exports. Returns a dict summary (also written as summary.json)."""
+    config.validate()
+    preset = presets.get(config.preset)
+    dataset_name = config.dataset or preset["dataset"]
+    strategy = distribute_lib.get_strategy(config.strategy, config.tpu)
+    chief = _is_chief(strategy)
+    keras.utils.set_random_seed(config.seed)
+
+    with strategy.scope():
+        gan = presets.build(
+            config.preset,
+            seed=config.seed,
+            **({"ema_decay": config.ema_decay} if config.ema_decay is not None else {}),
+        )
+        gan.compile(jit_compile=config.jit_compile, steps_per_execution=config.steps_per_execution)
+
+    image_size = preset["generator"][1]["image_shape"][0]
+    batch_size = config.batch_size or preset["batch_size"]
+    # One train_step consumes n_critic chunks of batch_size real images.
+    global_batch = batch_size * gan.n_critic
+    ds = data.load(
+        dataset_name,
+        split=config.split,
+        batch_size=global_batch,
+        image_size=image_size,
+        seed=config.seed,
+        data_dir=config.data_dir,
+        drop_remainder=True,
+    )
+    steps_per_epoch = config.steps_per_epoch
+    if steps_per_epoch is None:
+        steps_per_epoch = int(ds.cardinality())
+        counts = data.info(dataset_name, data_dir=config.data_dir).num_examples or {}
+        if steps_per_epoch < 1 and counts.get(config.split):
+            steps_per_epoch = counts[config.split] // global_batch
+        if steps_per_epoch < 1:
+            raise ValueError(
+                f"Cannot tell the length of {dataset_name!r}/{config.split}; pass --steps_per_epoch."
+            )
+    ds = ds.repeat()
+
+    out = config.output_dir
+    os.makedirs(out, exist_ok=True)
+    backup = keras.callbacks.BackupAndRestore(
+        os.path.join(out, "backup"), save_freq=config.backup_every, delete_checkpoint=False
+    )
+    callbacks = [backup]
+    if chief:
+        callbacks += [
+            SampleGrid(
+                os.path.join(out, "samples"),
+                num_samples=config.grid_size,
+                seed=config.seed,
+                every=config.grid_every,
+                scale=max(1, 128 // image_size),
+                log_dir=os.path.join(out, "logs"),
+            ),
+            keras.callbacks.TensorBoard(os.path.join(out, "logs"), update_freq=50),
+            keras.callbacks.CSVLogger(os.path.join(out, "history.csv"), append=True),
+        ]
+
+    start = time.time()
+    if distribute_lib.is_multi_worker(strategy):
+        history = distribute_lib.fit_distributed(
+            gan, ds, config.epochs, steps_per_epoch, strategy, callbacks, verbose=config.verbose
+        )
+    else:
+        history = gan.fit(
+            ds, epochs=config.epochs, steps_per_epoch=steps_per_epoch, callbacks=callbacks,
+            verbose=config.verbose,
+        )
+    seconds = time.time() - start
+
+    summary = {
+        "preset": config.preset,
+        "dataset": dataset_name,
+        "epochs": config.epochs,
+        "steps_per_epoch": steps_per_epoch,
+        "batch_size": batch_size,
+        "seconds": round(seconds, 1),
+        "history": {k: [float(v) for v in vs] for k, vs in history.history.items()},
+    }
+    if chief:
+        grid = save_image_grid(
+            gan.generate(config.grid_size, seed=config.seed),
+            os.path.join(out, "samples", "final.png"),
+            scale=max(1, 128 // image_size),
+        )
+        summary["grid"] = grid
+    if config.export:
+        export_base = config.export_dir or os.path.join(out, "saved_model")
+        if not chief:  # every worker writes (MultiWorkerMirroredStrategy); only the chief keeps it
+            export_base = tempfile.mkdtemp()
+        path = export_generator(gan, export_base)
+        if chief:
+            summary["export"] = path
+        else:
+            shutil.rmtree(export_base, ignore_errors=True)
+    if chief:
+        with open(os.path.join(out, "summary.json"), "w") as f:
+            json.dump(summary, f, indent=1)
+    return summary
