@@ -74,8 +74,10 @@ def fit_distributed(model, dataset, epochs, steps_per_epoch, strategy, callbacks
 
     model.stop_training = False
     callback_list.on_train_begin()
+    # BackupAndRestore sets _initial_epoch when it restores a backup (as fit() reads it).
+    initial_epoch = getattr(model, "_initial_epoch", None) or 0
     logs = {}
-    for epoch in range(epochs):
+    for epoch in range(initial_epoch, epochs):
         for metric in model.metrics:
             metric.reset_state()
         callback_list.on_epoch_begin(epoch)

@@ -188,7 +188,8 @@ class GAN(keras.Model):
                 "`loss` constructor argument. Received "
                 f"{sorted(k for k in kwargs if k in ('loss', 'optimizer'))}."
             )
-        super().compile(**kwargs)
+        # optimizer=None: Keras would otherwise create an unused RMSprop as `self.optimizer`.
+        super().compile(optimizer=None, **kwargs)
         g_spec = g_optimizer if g_optimizer is not None else self.generator_optimizer_config
         d_spec = d_optimizer if d_optimizer is not None else self.discriminator_optimizer_config
         if g_spec is None or d_spec is None:
@@ -293,7 +294,12 @@ class GAN(keras.Model):
                 f"latents must have shape [N, {self.latent_dim}]; received {latents.shape}."
             )
         generator = self.generator_ema if (use_ema and self.generator_ema is not None) else self.generator
-        return generator.predict(latents, batch_size=batch_size, verbose=0)
+        # Direct calls, not predict(): predict under MultiWorkerMirroredStrategy would need
+        # every worker to join, and generate() is called on the chief alone.
+        return tf.concat(
+            [generator(latents[i : i + batch_size], training=False) for i in range(0, latents.shape[0], batch_size)],
+            axis=0,
+        ).numpy()
 
     @property
     def inference_generator(self):

@@ -94,8 +94,17 @@ def _is_chief(strategy):
     )
 
 
-def run(config):
-    """Trains, writes grids, exports. Returns a dict summary (also written as summary.json)."""
+def run(config, extra_callbacks=()):
+    """Trains, writes grids, exports.
+
+    Args:
+        config: a :class:`TrainConfig`.
+        extra_callbacks: Keras callbacks run after the built-in ones.
+
+    Returns:
+        A dict summary (also written to ``<output_dir>/summary.json``); its ``"model"``
+        entry, left out of the JSON file, is the trained GAN.
+    """
     config.validate()
     preset = presets.get(config.preset)
     dataset_name = config.dataset or preset["dataset"]
@@ -155,6 +164,7 @@ def run(config):
             keras.callbacks.TensorBoard(os.path.join(out, "logs"), update_freq=50),
             keras.callbacks.CSVLogger(os.path.join(out, "history.csv"), append=True),
         ]
+    callbacks += list(extra_callbacks)
 
     start = time.time()
     if distribute_lib.is_multi_worker(strategy):
@@ -196,4 +206,5 @@ def run(config):
     if chief:
         with open(os.path.join(out, "summary.json"), "w") as f:
             json.dump(summary, f, indent=1)
+    summary["model"] = gan
     return summary

@@ -1,0 +1,186 @@
+"""Tests for the zoo's training library and scripts (zoo/common, zoo/<model>/train.py)."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_gans import testing
+from zoo.common.train_lib import TrainConfig, run
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _config(tmp_path, **kwargs):
+    defaults = dict(preset="dcgan_tiny", output_dir=str(tmp_path / "run"), epochs=2,
+                    steps_per_epoch=3, grid_size=4, verbose=0)
+    defaults.update(kwargs)
+    return TrainConfig(**defaults)
+
+
+def test_run_trains_writes_grids_logs_and_exports(tmp_path):
+    summary = run(_config(tmp_path))
+    out = tmp_path / "run"
+    for name in ("epoch_001.png", "epoch_002.png", "final.png"):
+        assert (out / "samples" / name).is_file(), name
+    assert (out / "saved_model" / "1" / "saved_model.pb").is_file()
+    assert any(f.startswith("events") for f in os.listdir(out / "logs" / "train"))
+    assert len(summary["history"]["d_loss"]) == 2
+    assert all(np.isfinite(summary["history"]["g_loss"]))
+    assert json.load(open(out / "summary.json"))["steps_per_epoch"] == 3
+    gan = summary["model"]
+    assert int(gan.g_optimizer.iterations) == 6
+    testing.run_export_check(gan, str(tmp_path))
+
+
+def test_wgan_gp_run_feeds_n_critic_fresh_batches(tmp_path):
+    summary = run(_config(tmp_path, preset="wgan_gp_tiny", epochs=1, export=False))
+    gan = summary["model"]
+    assert int(gan.d_optimizer.iterations) == 5 * int(gan.g_optimizer.iterations) == 15
+    assert summary["history"]["gp"][0] > 0
+
+
+class _Interrupt(Exception):
+    pass
+
+
+class _KillAt(keras.callbacks.Callback):
+    """Simulates a crash: raises in the middle of an epoch."""
+
+    def __init__(self, epoch, batch):
+        super().__init__()
+        self.epoch, self.batch, self.current = epoch, batch, 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.current = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if (self.current, batch) == (self.epoch, self.batch):
+            raise _Interrupt()
+
+
+class _Record(keras.callbacks.Callback):
+    def on_train_begin(self, logs=None):
+        self.start_iterations = int(self.model.g_optimizer.iterations)
+        self.start_weights = self.model.generator.get_weights()
+        self.epochs = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epochs.append(epoch)
+
+
+def test_interrupted_run_resumes_from_last_backup(tmp_path):
+    config = _config(tmp_path, epochs=3, steps_per_epoch=4, backup_every=2, export=False)
+    snapshot = {}
+
+    class _Snapshot(keras.callbacks.Callback):  # what the backup at epoch 1, batch 1 holds
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+
+        def on_train_batch_end(self, batch, logs=None):
+            if (self.epoch, batch) == (1, 1):
+                snapshot["weights"] = self.model.generator.get_weights()
+
+    with pytest.raises(_Interrupt):
+        run(config, extra_callbacks=[_Snapshot(), _KillAt(epoch=1, batch=2)])
+    meta = json.load(open(tmp_path / "run" / "backup" / "training_metadata.json"))
+    assert meta["epoch"] == 1
+
+    record = _Record()
+    summary = run(config, extra_callbacks=[record])
+    # Backed up after 4 + 2 steps; resumes at epoch 1 with those weights and optimizer state.
+    assert record.start_iterations == 6
+    for saved, restored in zip(snapshot["weights"], record.start_weights):
+        np.testing.assert_array_equal(saved, restored)
+    assert record.epochs == [1, 2]
+    assert int(summary["model"].g_optimizer.iterations) == 6 + 2 * 4
+
+
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        ({"epochs": 0}, "--epochs must be a positive integer; received 0"),
+        ({"batch_size": -4}, "--batch_size must be a positive integer; received -4"),
+        ({"preset": "dcgan_huge"}, "is not a preset"),
+        ({"strategy": "horovod"}, "--strategy='horovod' is not one of"),
+        ({"ema_decay": 1.5}, "--ema_decay must be in (0, 1)"),
+        ({"dataset": "cifar10"}, "has 3-channel images but preset"),
+        ({"data_dir": "/nonexistent/dir"}, "is not a directory"),
+    ],
+)
+def test_bad_config_is_rejected_before_training(tmp_path, change, message):
+    with pytest.raises(ValueError) as error:
+        run(_config(tmp_path, **change))
+    assert message in str(error.value)
+    assert not (tmp_path / "run").exists(), "nothing may be written before validation passes"
+
+
+def test_script_rejects_a_bad_flag_with_a_clear_message(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "zoo.wgan_gp.train", "--steps_per_epoch=-1", f"--output_dir={tmp_path}/x"],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode != 0
+    assert "--steps_per_epoch must be a positive integer; received -1" in result.stderr
+    assert not (tmp_path / "x").exists()
+
+
+_WORKER = textwrap.dedent(
+    """
+    import json, os, sys
+    import numpy as np
+    sys.path.insert(0, sys.argv[3])
+    from zoo.common.train_lib import TrainConfig, run
+    out = sys.argv[1]
+    summary = run(TrainConfig(preset="dcgan_tiny", output_dir=out, strategy="multi_worker", epochs=1,
+                              steps_per_epoch=3, grid_size=4, verbose=0, seed=1))
+    gan = summary["model"]
+    np.savez(os.path.join(out, "weights.npz"), *[np.array(w) for w in gan.generator.trainable_weights
+                                                + gan.discriminator.trainable_weights])
+    print("EXPORT", summary.get("export"))
+    """
+)
+
+
+def _free_ports(n):
+    sockets = [socket.socket() for _ in range(n)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+def test_multi_worker_strategy_two_local_workers_train_and_export(tmp_path):
+    script = tmp_path / "worker.py"
+    script.write_text(_WORKER)
+    workers = [f"127.0.0.1:{p}" for p in _free_ports(2)]
+    procs = []
+    for index in range(2):
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", TF_CONFIG=json.dumps(
+            {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}))
+        procs.append(subprocess.Popen(
+            [sys.executable, str(script), str(tmp_path / f"w{index}"), str(index), REPO],
+            env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    outputs = [p.communicate(timeout=420) for p in procs]
+    for p, (stdout, stderr) in zip(procs, outputs):
+        assert p.returncode == 0, stderr[-3000:]
+    chief = np.load(tmp_path / "w0" / "weights.npz")
+    other = np.load(tmp_path / "w1" / "weights.npz")
+    assert len(chief.files) > 0
+    for key in chief.files:  # gradients were all-reduced: both workers hold the same weights
+        np.testing.assert_allclose(chief[key], other[key], rtol=1e-6, atol=1e-7)
+    export = outputs[0][0].split("EXPORT ")[-1].strip()
+    assert os.path.isfile(os.path.join(export, "saved_model.pb"))
+    serve = tf.saved_model.load(export).signatures["serving_default"]
+    images = serve(latents=tf.zeros([2, 16]))["images"]
+    assert images.shape == (2, 8, 8, 1)
+    assert not (tmp_path / "w1" / "saved_model").exists(), "only the chief keeps the export"
