@@ -12,8 +12,10 @@ from PIL import Image
 def image_grid(images, columns=None, padding=2):
     """Tiles images in [-1, 1] (``[N, H, W, C]``, C = 1 or 3) into one uint8 array."""
     images = np.asarray(images, dtype=np.float32)
-    if images.ndim != 4 or images.shape[-1] not in (1, 3):
-        raise ValueError(f"images must be [N, H, W, 1 or 3]; received shape {images.shape}.")
+    if images.ndim != 4 or images.shape[-1] not in (1, 3) or images.shape[0] == 0:
+        raise ValueError(f"images must be [N>0, H, W, 1 or 3]; received shape {images.shape}.")
+    if columns is not None and (not isinstance(columns, int) or columns < 1):
+        raise ValueError(f"columns must be a positive int or None; received {columns!r}.")
     n, h, w, c = images.shape
     columns = columns or int(math.ceil(math.sqrt(n)))
     rows = int(math.ceil(n / columns))
@@ -28,9 +30,11 @@ def image_grid(images, columns=None, padding=2):
     return grid
 
 
-def save_image_grid(images, path, columns=None, scale=1):
+def save_image_grid(images, path, columns=None, scale=1, padding=2):
     """Writes :func:`image_grid` of ``images`` as a PNG (``scale`` enlarges it, nearest)."""
-    grid = image_grid(images, columns)
+    if not isinstance(scale, int) or scale < 1:
+        raise ValueError(f"scale must be a positive int; received {scale!r}.")
+    grid = image_grid(images, columns, padding)
     image = Image.fromarray(grid[..., 0] if grid.shape[-1] == 1 else grid)
     if scale != 1:
         image = image.resize((image.width * scale, image.height * scale), Image.NEAREST)

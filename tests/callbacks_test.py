@@ -98,11 +98,6 @@ def test_bad_shapes_raise(shape):
         image_grid(np.zeros(shape, "float32"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="library bug: an empty batch [0, H, W, C] raises ZeroDivisionError "
-    "(columns = ceil(sqrt(0)) = 0), not a ValueError naming the shape",
-)
 def test_empty_batch_raises_value_error():
     with pytest.raises(ValueError, match="0, 3, 4, 1"):
         image_grid(np.zeros((0, 3, 4, 1), "float32"))
@@ -237,3 +232,14 @@ def test_sample_grid_tensorboard_summary(fitted):
     np.testing.assert_array_equal(
         image[..., 0], _png(os.path.join(fitted["every2"], "epoch_002.png"))
     )
+
+
+@pytest.mark.parametrize("columns", [0, -2, 1.5])
+def test_bad_columns_raise(columns):
+    with pytest.raises(ValueError, match="columns must be a positive int or None"):
+        image_grid(np.zeros((2, 3, 3, 1), "float32"), columns=columns)
+
+
+def test_bad_scale_raises(tmp_path):
+    with pytest.raises(ValueError, match="scale must be a positive int; received 1.5"):
+        save_image_grid(np.zeros((2, 3, 3, 1), "float32"), str(tmp_path / "g.png"), scale=1.5)

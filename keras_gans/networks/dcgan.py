@@ -24,13 +24,13 @@ _NORMALIZATIONS = ("batch", "layer", None)
 
 def _ladder(size):
     """Spatial sizes from 4x4 up to ``size`` by doubling, e.g. 28 -> [4, 7, 14, 28]."""
-    sizes = [size]
-    while sizes[-1] > 4:
-        sizes.append((sizes[-1] + 1) // 2)
-    if len(sizes) < 2:
+    if size < 8:
         raise ValueError(
             f"image size must be at least 8 pixels to build a DCGAN ladder; received {size}."
         )
+    sizes = [size]
+    while sizes[-1] > 4:
+        sizes.append((sizes[-1] + 1) // 2)
     return sizes[::-1]
 
 
@@ -62,18 +62,22 @@ def _check_common(base_filters, kernel_size, normalization):
         )
 
 
-def _norm(normalization, name, dense=False):
+def _norm(normalization, name, dense=False, seed=None):
     if normalization == "batch":
         # momentum 0.9 = PyTorch's 0.1; official Theano code used batch statistics only.
         return layers.BatchNormalization(
             momentum=0.9,
             epsilon=1e-5,
-            gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02),
+            gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02, seed=seed),
             name=name,
         )
     if normalization == "layer":
         return layers.LayerNormalization(axis=-1 if dense else [-3, -2, -1], name=name)
     return None
+
+
+def _gamma_seed(seed, offset):
+    return None if seed is None else seed + 300 + offset
 
 
 def _init(kernel_initializer, seed, offset):
@@ -132,7 +136,7 @@ def dcgan_generator(
         kernel_initializer=_init(kernel_initializer, seed, 0),
         name="project",
     )(z)
-    norm = _norm(normalization, "project_norm", dense=True)
+    norm = _norm(normalization, "project_norm", dense=True, seed=_gamma_seed(seed, 0))
     if norm is not None:
         x = norm(x)
     x = layers.ReLU(name="project_relu")(x)
@@ -155,7 +159,7 @@ def dcgan_generator(
         if last:
             x = layers.Activation("tanh", dtype="float32", name="tanh")(x)
         else:
-            norm = _norm(normalization, f"bn{i}")
+            norm = _norm(normalization, f"bn{i}", seed=_gamma_seed(seed, i))
             if norm is not None:
                 x = norm(x)
             x = layers.ReLU(name=f"relu{i}")(x)
@@ -203,7 +207,7 @@ def dcgan_discriminator(
             name=f"conv{i + 1}",
         )(x)
         if i > 0:
-            norm = _norm(normalization, f"bn{i + 1}")
+            norm = _norm(normalization, f"bn{i + 1}", seed=_gamma_seed(seed, 100 + i))
             if norm is not None:
                 x = norm(x)
         x = layers.LeakyReLU(0.2, name=f"lrelu{i + 1}")(x)

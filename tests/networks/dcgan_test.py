@@ -330,11 +330,6 @@ def test_same_seed_same_kernels_different_seed_different():
     assert len(set(firsts)) == len(firsts)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="library bug: _norm's gamma_initializer RandomNormal(1.0, 0.02) gets no seed, "
-    "so BN gains differ between two builds with the same seed",
-)
 def test_same_seed_same_weights_everywhere():
     (g1, d1), (g2, d2), (g3, d3) = _weights(5), _weights(5), _weights(6)
     a = [w.numpy() for w in g1.weights + d1.weights]
@@ -402,11 +397,6 @@ def test_bad_latent_dim_raises():
         dcgan_generator(0, (8, 8, 1), 2)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="library bug: _ladder accepts sizes 5-7 although the docs and its own error "
-    "message require at least 8 pixels",
-)
 @pytest.mark.parametrize("size", [5, 7])
 def test_sizes_below_8_raise(size):
     for build in _builders(image_shape=(size, size, 1)):
