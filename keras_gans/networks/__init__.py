@@ -1,0 +1,5 @@
+"""Generator and discriminator builders per paper (no training logic)."""
+
+from keras_gans.networks.dcgan import dcgan_discriminator, dcgan_generator
+
+__all__ = ["dcgan_discriminator", "dcgan_generator"]

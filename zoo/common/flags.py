@@ -37,3 +37,20 @@ def define_flags(preset, output_dir, epochs=1, **defaults):
 def config_from_flags():
     names = [f.name for f in TrainConfig.__dataclass_fields__.values()]
     return TrainConfig(**{name: getattr(FLAGS, name) for name in names})
+
+
+def script_main(preset, output_dir, epochs=1, **defaults):
+    """The whole body of a zoo script: define the flags with its defaults, then train."""
+    from absl import app
+
+    from zoo.common.train_lib import run
+
+    define_flags(preset=preset, output_dir=output_dir, epochs=epochs, **defaults)
+
+    def main(argv):
+        if len(argv) > 1:
+            raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
+        summary = run(config_from_flags())
+        print(f"Samples: {summary.get('grid')}\nSavedModel: {summary.get('export')}")
+
+    app.run(main)
