@@ -84,3 +84,154 @@ class SampleGrid(keras.callbacks.Callback):
             with self._writer.as_default():
                 tf.summary.image("samples", image_grid(images)[None], step=epoch + 1)
             self._writer.flush()
+
+
+# --------------------------------------------------------------------------------------
+# Metric evaluation during fit
+# --------------------------------------------------------------------------------------
+
+from keras_gans.metrics import functional as _metric_fns  # noqa: E402
+from keras_gans.metrics.extractors import protocol_name as _protocol_name  # noqa: E402
+
+
+class EvaluateMetrics(keras.callbacks.Callback):
+    """Scores the generator every ``every`` epochs and writes the scores into ``logs``.
+
+    Generates ``num_samples`` images from fixed latents (drawn once, so successive scores
+    differ by the model only), maps them and the real reference through ``extractor``
+    (features for FID / KID / precision-recall, logits for IS and class coverage) and
+    adds the scores to the epoch's ``logs`` under protocol names such as
+    ``fid5k_fmnist_test``, ``kid5k_fmnist_test``, ``precision5k_fmnist_test``,
+    ``recall5k_fmnist_test``, ``coverage5k_fmnist_test`` (number of classes the
+    classifier finds among the samples), ``is5k_fmnist`` (``<metric><count>_<tag>_<split>``,
+    the tag being ``extractor.name``). Place it before ``History`` (always last),
+    ``CSVLogger`` and ``TensorBoard`` in the callback list so they record the scores.
+
+    The real features (and their mean / covariance) are computed once, at the first
+    ``on_train_begin``. In epochs that are not scored the keys are written as NaN, so
+    ``History`` lists and CSV columns stay aligned with epochs (the last epoch of a
+    ``fit`` is always scored).
+
+    Args:
+        real_images: real reference images ``[N, H, W, C]``, float in [-1, 1] (or uint8).
+        extractor: a :class:`keras_gans.metrics.extractors.FeatureExtractor` (e.g.
+            ``default_extractor("fashion_mnist")``).
+        num_samples: generated images per evaluation.
+        every: score every this many epochs.
+        metrics: any of ``"fid"``, ``"kid"``, ``"precision"``, ``"recall"``, ``"coverage"``,
+            ``"is"``.
+        split: name of the real reference in the protocol names (e.g. ``"test"``).
+        tag: protocol tag; default ``extractor.name``.
+        seed: seed of the fixed latents (stream ``[seed, 1]`` of ``model.sample_latents``).
+        k: neighbourhood size of precision / recall (3, Kynkäänniemi et al. 2019).
+        kid_subsets, kid_subset_size: KID subsets (Bińkowski et al. 2018: 100 of 1000).
+        batch_size: generator and extractor batch size.
+        verbose: print the scores after each evaluation.
+
+    Example:
+        >>> real, _ = data.load_numpy("fashion_mnist", "test")
+        >>> cb = EvaluateMetrics(real[:5000], default_extractor("fashion_mnist"), every=5)
+        >>> gan.fit(ds, epochs=20, callbacks=[cb, keras.callbacks.CSVLogger("h.csv")])
+    """
+
+    METRICS = ("fid", "kid", "precision", "recall", "coverage", "is")
+
+    def __init__(self, real_images, extractor, num_samples=5000, every=1,
+                 metrics=("fid", "kid", "precision", "recall", "coverage"), split="test", tag=None,
+                 seed=0, k=3, kid_subsets=100, kid_subset_size=1000, batch_size=500, verbose=0):
+        super().__init__()
+        unknown = sorted(set(metrics) - set(self.METRICS))
+        if unknown or not metrics:
+            raise ValueError(f"metrics must be a non-empty subset of {self.METRICS}; received {tuple(metrics)}.")
+        for arg, value in (("num_samples", num_samples), ("every", every), ("batch_size", batch_size),
+                           ("k", k), ("kid_subsets", kid_subsets), ("kid_subset_size", kid_subset_size)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{arg} must be a positive int; received {value!r}.")
+        if ("precision" in metrics or "recall" in metrics) and num_samples <= k:
+            raise ValueError(f"precision / recall need num_samples > k={k}; received {num_samples}.")
+        if not hasattr(extractor, "extract") or not hasattr(extractor, "feature_dim"):
+            raise ValueError(
+                f"extractor must be a keras_gans.metrics.extractors.FeatureExtractor; received "
+                f"{type(extractor).__name__}."
+            )
+        real_images = np.asarray(real_images)
+        extractor.check_image_shape(real_images.shape)
+        if len(real_images) < 2:
+            raise ValueError(f"real_images needs at least 2 images; received shape {real_images.shape}.")
+        self.real_images = real_images
+        self.extractor = extractor
+        self.num_samples = num_samples
+        self.every = every
+        self.metrics_to_compute = tuple(m for m in self.METRICS if m in metrics)
+        self.split = split
+        self.tag = extractor.name if tag is None else tag
+        self.seed = int(seed)
+        self.k = k
+        self.kid_subsets = kid_subsets
+        self.kid_subset_size = kid_subset_size
+        self.batch_size = batch_size
+        self.verbose = verbose
+        self.names = {
+            m: _protocol_name(m, num_samples, self.tag, None if m == "is" else split)
+            for m in self.metrics_to_compute
+        }
+        self.results = []  # (epoch, {name: value}) for every scored epoch
+        self._real = None
+        self._latents = None
+
+    def _real_reference(self):
+        if self._real is None:
+            out = self.extractor.extract(self.real_images, batch_size=self.batch_size, verbose=0)
+            mu, sigma = _metric_fns.feature_statistics(out["features"])
+            self._real = {"features": out["features"], "mu": mu, "sigma": sigma}
+        return self._real
+
+    def on_train_begin(self, logs=None):
+        generator = getattr(self.model, "inference_generator", None) or self.model.generator
+        self.extractor.check_image_shape((None,) + tuple(generator.output_shape[1:]))
+        self._latents = self.model.sample_latents(self.num_samples, tf.constant([self.seed, 1]))
+        self._real_reference()
+
+    def evaluate(self):
+        """Scores the model now; returns ``{protocol_name: value}``."""
+        if self._latents is None:
+            self._latents = self.model.sample_latents(self.num_samples, tf.constant([self.seed, 1]))
+        real = self._real_reference()
+        images = self.model.generate(latents=self._latents, batch_size=self.batch_size)
+        fake = self.extractor.extract(images, batch_size=self.batch_size, verbose=0)
+        feats, logits = fake["features"], fake["logits"]
+        scores = {}
+        if "fid" in self.names:
+            mu, sigma = _metric_fns.feature_statistics(feats)
+            scores[self.names["fid"]] = _metric_fns.frechet_distance(real["mu"], real["sigma"], mu, sigma)
+        if "kid" in self.names:
+            scores[self.names["kid"]] = _metric_fns.kernel_inception_distance(
+                real["features"], feats, num_subsets=self.kid_subsets,
+                subset_size=self.kid_subset_size, seed=self.seed,
+            )[0]
+        if "precision" in self.names or "recall" in self.names:
+            precision, recall = _metric_fns.precision_recall(real["features"], feats, k=self.k)
+            for metric, value in (("precision", precision), ("recall", recall)):
+                if metric in self.names:
+                    scores[self.names[metric]] = value
+        if "coverage" in self.names:
+            coverage = _metric_fns.class_coverage(logits, self.extractor.num_classes)
+            scores[self.names["coverage"]] = float(coverage["covered"])
+        if "is" in self.names:
+            scores[self.names["is"]] = _metric_fns.inception_score(
+                logits, splits=min(10, len(logits)), from_logits=True
+            )[0]
+        return {name: float(value) for name, value in scores.items()}
+
+    def on_epoch_end(self, epoch, logs=None):
+        last = self.params.get("epochs") if self.params else None
+        if (epoch + 1) % self.every and (last is None or epoch + 1 != last):
+            if logs is not None:
+                logs.update({name: float("nan") for name in self.names.values()})
+            return
+        scores = self.evaluate()
+        self.results.append((epoch, scores))
+        if logs is not None:
+            logs.update(scores)
+        if self.verbose:
+            print(f"\nEpoch {epoch + 1}: " + ", ".join(f"{k}={v:.4g}" for k, v in scores.items()))

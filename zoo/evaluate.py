@@ -14,8 +14,10 @@ InceptionV3 otherwise), ``inception`` (needs ImageNet weights), or the path of a
 classifier SavedModel (``serving_default: images -> {features, logits}``).
 
 Latents are ``tf.random.stateless_normal([num_samples, latent_dim], seed=[seed, 0])``
-(``stateless_uniform`` in [-1, 1] with ``--latent_distribution=uniform``, as the DCGAN
-presets train with), drawn once, so the samples do not depend on ``--batch_size``.
+(``stateless_uniform`` in [-1, 1] for a ``uniform`` prior, as the DCGAN presets train with;
+the prior comes from the export's ``assets.extra/keras_gans.json`` unless
+``--latent_distribution`` says otherwise), drawn once, so the samples do not depend on
+``--batch_size``.
 """
 
 import json
@@ -29,6 +31,7 @@ import tensorflow as tf
 from absl import app, flags
 
 from keras_gans import data
+from keras_gans.export import read_metadata
 from keras_gans.metrics import functional as F
 from keras_gans.metrics import extractors as extractors_lib
 
@@ -140,7 +143,7 @@ def _real_images(dataset, split, num_real, seed, data_dir):
 
 
 def evaluate(saved_model=None, dataset="fashion_mnist", split="test", num_samples=10000,
-             extractor="default", seed=0, batch_size=500, latent_distribution="normal",
+             extractor="default", seed=0, batch_size=500, latent_distribution=None,
              real_vs_real=False, num_real=None, data_dir=None, verbose=1, return_features=False,
              kid_subsets=100, kid_subset_size=1000, k=3):
     """Scores a generator SavedModel (or, with ``real_vs_real``, the train split) against
@@ -158,6 +161,8 @@ def evaluate(saved_model=None, dataset="fashion_mnist", split="test", num_sample
     if not real_vs_real:
         generator = load_generator(saved_model)
         latent_dim, image_shape, resolved = generator["latent_dim"], generator["image_shape"], generator["path"]
+        if latent_distribution is None:  # the prior the export recorded, else N(0, 1)
+            latent_distribution = (read_metadata(resolved) or {}).get("latent_distribution", "normal")
     extractor = make_extractor(extractor, dataset)
     if not real_vs_real:
         extractor.check_image_shape((None,) + image_shape)
@@ -225,8 +230,9 @@ def define_flags():
     flags.DEFINE_integer("num_samples", 10000, "Generated images (train images with --real_vs_real).")
     flags.DEFINE_integer("num_real", None, "Use a random subset of this many real images (default: all).")
     flags.DEFINE_string("extractor", "default", "default | inception | path of a classifier SavedModel.")
-    flags.DEFINE_enum("latent_distribution", "normal", ["normal", "uniform"],
-                      "Latent prior of the generator (the DCGAN presets use uniform).")
+    flags.DEFINE_enum("latent_distribution", None, ["normal", "uniform"],
+                      "Latent prior of the generator; default: the one the export recorded "
+                      "(assets.extra/keras_gans.json), else normal.")
     flags.DEFINE_integer("seed", 0, "Seed of the latents and subsets.")
     flags.DEFINE_integer("batch_size", 500, "Batch size of generation and feature extraction.")
     flags.DEFINE_boolean("real_vs_real", False, "Score the train split against --split (the metric floor).")

@@ -33,3 +33,26 @@ __all__ = [
     "InceptionScore",
     "KernelInceptionDistance",
 ]
+
+# Feature extractors (images in [-1, 1] -> {"features", "logits"}).
+from keras_gans.metrics.extractors import CLASSIFIER_DIR_ENV  # noqa: E402
+from keras_gans.metrics.extractors import FeatureExtractor  # noqa: E402
+from keras_gans.metrics.extractors import InceptionV3Extractor  # noqa: E402
+from keras_gans.metrics.extractors import InceptionWeightsUnavailableError  # noqa: E402
+from keras_gans.metrics.extractors import ModelExtractor  # noqa: E402
+from keras_gans.metrics.extractors import SavedModelClassifierExtractor  # noqa: E402
+from keras_gans.metrics.extractors import default_classifier_dir  # noqa: E402
+from keras_gans.metrics.extractors import default_extractor  # noqa: E402
+from keras_gans.metrics.extractors import protocol_name  # noqa: E402
+
+__all__ += [
+    "CLASSIFIER_DIR_ENV",
+    "FeatureExtractor",
+    "InceptionV3Extractor",
+    "InceptionWeightsUnavailableError",
+    "ModelExtractor",
+    "SavedModelClassifierExtractor",
+    "default_classifier_dir",
+    "default_extractor",
+    "protocol_name",
+]
