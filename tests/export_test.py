@@ -37,3 +37,25 @@ def test_signature_names_and_batch_dimension(tmp_path):
     assert out.shape == (7, 8, 8, 1)
     # A GAN with EMA exports the EMA generator.
     np.testing.assert_allclose(out, gan.generator_ema(z, training=False), atol=1e-5)
+
+
+def test_metadata_records_the_latent_prior_and_variables_are_stored_once(tmp_path):
+    from keras_gans.export import read_metadata
+
+    gan = presets.build("dcgan_tiny", seed=0)  # DCGAN samples z ~ U[-1, 1]
+    path = export_generator(gan, str(tmp_path))
+    assert read_metadata(path) == {
+        "name": "dcgan_tiny", "latent_dim": 16, "latent_distribution": "uniform",
+        "image_shape": [8, 8, 1], "output_range": [-1.0, 1.0],
+    }
+    assert read_metadata(str(tmp_path)) is None
+    wgan = presets.build("wgan_gp_tiny", seed=0)
+    assert read_metadata(export_generator(wgan, str(tmp_path / "w")))["latent_distribution"] == "normal"
+    # Every weight once: the data file holds 4 bytes per float32 generator weight, plus a
+    # little overhead (ExportArchive wrote every variable twice).
+    weight_bytes = sum(int(np.prod(w.shape)) * 4 for w in gan.generator.weights)
+    data_file = [f for f in os.listdir(os.path.join(path, "variables")) if f.startswith("variables.data")]
+    size = sum(os.path.getsize(os.path.join(path, "variables", f)) for f in data_file)
+    assert weight_bytes <= size < 1.5 * weight_bytes
+    with pytest.raises(ValueError, match="latent_distribution must be 'normal' or 'uniform'; received 'cauchy'"):
+        export_generator(gan, str(tmp_path / "x"), latent_distribution="cauchy")
