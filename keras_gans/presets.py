@@ -10,6 +10,8 @@ import copy
 
 from keras_gans.models.gan import GAN
 from keras_gans.networks import dcgan
+from keras_gans.networks import mlp
+from keras_gans.networks import lsgan, wgan
 
 
 def _adam(learning_rate, beta_1, beta_2=0.999):
@@ -22,6 +24,13 @@ def _adam(learning_rate, beta_1, beta_2=0.999):
 NETWORKS = {
     "dcgan_generator": dcgan.dcgan_generator,
     "dcgan_discriminator": dcgan.dcgan_discriminator,
+    "mlp_generator": mlp.mlp_generator,
+    "mlp_discriminator": mlp.mlp_discriminator,
+    "gan_generator": mlp.goodfellow_generator,
+    "gan_discriminator": mlp.goodfellow_discriminator,
+    "wgan_generator": wgan.wgan_generator,
+    "lsgan_generator": lsgan.lsgan_generator,
+    "lsgan_discriminator": lsgan.lsgan_discriminator,
 }
 
 _DCGAN = {
@@ -59,6 +68,163 @@ _WGAN_GP = {
 }
 
 
+def _sgd_decay(learning_rate, momentum, decay_rate):
+    """SGD with momentum whose rate is divided by ``decay_rate`` after every update.
+
+    Written as ``lr * (decay_rate ** -10000) ** (step / 10000)``: the same curve, but a
+    per-step rate of 1 / 1.000004 rounds in float32 to a 3e-3 error after 1e5 steps.
+    """
+    return {
+        "class_name": "SGD",
+        "config": {
+            "learning_rate": {
+                "module": "keras.optimizers.schedules",
+                "class_name": "ExponentialDecay",
+                "config": {"initial_learning_rate": learning_rate, "decay_steps": 10_000,
+                           "decay_rate": decay_rate ** -10_000},
+                "registered_name": None,
+            },
+            "momentum": momentum,
+        },
+    }
+
+
+# The original GAN: the authors' MNIST configuration (goodfeli/adversarial, mnist.yaml).
+# G 100 -> 1200 ReLU -> 1200 ReLU -> 784 (tanh here, sigmoid there: our images are in [-1, 1]),
+# D maxout 240x5 -> maxout 240x5 -> 1 with dropout 0.2 on its input and 0.5 on later layers,
+# z ~ N(0, 1), batch 100, SGD lr 0.1 divided by 1.000004 after every update, momentum 0.5.
+# Differences we keep, and why: the official D objective is 0.5 * (CE_real + CE_fake); ours is
+# CE_real + CE_fake, so D's lr is 0.05 (the same SGD update). The yaml raises the momentum
+# linearly from 0.5 (epoch 1) to 0.7 (epoch 250) and floors the lr at 1e-6 (reached after
+# ~2.9M updates); Keras' SGD keeps a constant momentum, so we keep 0.5, the value over the first
+# epochs. The official code updates G and D simultaneously from one batch; our GAN alternates
+# (D first). The G loss is the non-saturating -log D(G(z)) (AdversaryCost2); gan_minimax keeps
+# the paper's minimax log(1 - D(G(z))). The authors trained on MNIST (--dataset=mnist).
+_GAN = {
+    "paper": "Goodfellow et al. 2014, Generative Adversarial Nets",
+    "generator": ("gan_generator", {"latent_dim": 100, "image_shape": (28, 28, 1), "width": 1200}),
+    "discriminator": ("gan_discriminator", {"image_shape": (28, 28, 1), "units": 240, "pieces": 5}),
+    "model": {"loss": "modified", "latent_distribution": "normal"},
+    "optimizers": {"generator": _sgd_decay(0.1, 0.5, 1.000004),
+                   "discriminator": _sgd_decay(0.05, 0.5, 1.000004)},
+    "batch_size": 100,
+    "dataset": "fashion_mnist",
+}
+
+
+def _adam_eps(learning_rate, beta_1, beta_2=0.999, epsilon=1e-8):
+    return {
+        "class_name": "Adam",
+        "config": {"learning_rate": learning_rate, "beta_1": beta_1, "beta_2": beta_2,
+                   "epsilon": epsilon},
+    }
+
+
+# 2-D mixtures (keras_gans/data/mixtures.py), the mode-collapse benchmark. Networks and
+# training of the unrolled-GAN authors' public notebook (poolio/unrolled_gan, "Unrolled GAN
+# demo.ipynb", with unrolling_steps=0: a plain GAN): G z=256 ~ N(0, 1) -> 128 tanh -> 128 tanh
+# -> 2 linear, D 2 -> 128 tanh -> 128 tanh -> 1 logit, orthogonal init with gain 1.4 (slim's
+# default zero biases), batch 512, Adam lr_G 1e-3, lr_D 1e-4, beta1 0.5, epsilon 1e-8, G loss
+# the minimax one (the notebook's G minimises -L_D). The notebook says its settings differ from
+# the paper's; it also updates G and D simultaneously, our GAN alternates (D first).
+_MIXTURE_GAN = {
+    "paper": "Metz et al. 2017, Unrolled Generative Adversarial Networks (official notebook)",
+    "generator": (
+        "mlp_generator",
+        {"latent_dim": 256, "output_dim": 2, "width": 128, "depth": 2, "activation": "tanh",
+         "kernel_initializer": {"class_name": "Orthogonal", "config": {"gain": 1.4}}},
+    ),
+    "discriminator": (
+        "mlp_discriminator",
+        {"input_dim": 2, "width": 128, "depth": 2, "activation": "tanh",
+         "kernel_initializer": {"class_name": "Orthogonal", "config": {"gain": 1.4}}},
+    ),
+    "model": {"loss": "minimax"},
+    "optimizers": {"generator": _adam_eps(1e-3, 0.5), "discriminator": _adam_eps(1e-4, 0.5)},
+    "batch_size": 512,
+    "dataset": "ring8",
+}
+
+
+def _rmsprop(learning_rate, rho=0.99, epsilon=1e-16):
+    """PyTorch's RMSprop defaults (alpha 0.99, eps 1e-8 added after the square root) in Keras,
+    which adds epsilon under the root: 1e-16 gives the same denominator where v = 0."""
+    return {"class_name": "RMSprop", "config": {"learning_rate": learning_rate, "rho": rho, "epsilon": epsilon}}
+
+
+# WGAN: the authors' code (martinarjovsky/WassersteinGAN, main.py, models/dcgan.py), whose
+# defaults are the paper's LSUN-bedroom run: PyTorch-style DCGAN G and critic (4x4 kernels,
+# ngf = ndf = 64, batch norm in G *and* in the critic, no biases, N(0, 0.02) init), no sigmoid,
+# z = 100 ~ N(0, 1), 64x64x3, batch 64, RMSProp lr 5e-5 for both, 5 critic updates per G update
+# (each on a fresh real batch), every critic parameter (BN scales and offsets included) clipped
+# to [-0.01, 0.01]. Where we differ from the code, and why:
+# * it clamps just before each critic update, we clip just after it (the paper's Algorithm 1),
+#   so our G step sees a critic inside the box, theirs one RMSProp step outside it;
+# * it runs 100 critic updates for the first 25 generator updates and at every 500th: not
+#   supported. A train_step here consumes n_critic fixed-size real batches; 100 fresh batches
+#   in some steps would need a different batch size per step, which fit() on one dataset (and
+#   steps_per_execution) cannot give, and reusing the same batches would not be the code's
+#   rule either. The paper's Algorithm 1 has a constant n_critic = 5;
+# * its critic minimises f(real) - f(fake), ours f(fake) - f(real): clipping is symmetric,
+#   so this only flips the sign of the critic.
+_WGAN = {
+    "paper": "Arjovsky, Chintala & Bottou 2017, Wasserstein GAN",
+    "generator": ("wgan_generator", {"latent_dim": 100, "image_shape": (64, 64, 3), "base_filters": 64}),
+    "discriminator": ("dcgan_discriminator", {"image_shape": (64, 64, 3), "base_filters": 64, "kernel_size": 4}),
+    "model": {"loss": "wasserstein", "n_critic": 5, "weight_clip": 0.01, "latent_distribution": "normal"},
+    "optimizers": {"generator": _rmsprop(5e-5), "discriminator": _rmsprop(5e-5)},
+    "batch_size": 64,
+    "dataset": "lsun/bedroom",
+}
+
+# LSGAN: the authors' scene-generation code (xudonmao/LSGAN, train_lsun.py, vgg.py, ops.py),
+# the paper's LSUN architecture (keras_gans/networks/lsgan.py): 112x112x3 (the code's default
+# data file is church112), z = 1024 ~ U[-1, 1], batch 64, Adam lr 1e-3 beta1 0.5 for both (TF1
+# defaults beta2 0.999, epsilon 1e-8), least-squares losses with the 0-1 coding a=0, b=1, c=1,
+# each a half squared error (tf.nn.l2_loss). Where we differ from the code: it sums the squared
+# errors over the batch, we average them, the same Adam update up to epsilon (Adam is invariant
+# to the loss scale); it feeds one z batch to both steps of an iteration, we draw fresh latents.
+_LSGAN = {
+    "paper": "Mao et al. 2017, Least Squares Generative Adversarial Networks",
+    "generator": ("lsgan_generator", {"latent_dim": 1024, "image_shape": (112, 112, 3), "base_filters": 64}),
+    "discriminator": ("lsgan_discriminator", {"image_shape": (112, 112, 3), "base_filters": 64}),
+    "model": {"loss": "least_squares", "latent_distribution": "uniform"},
+    "optimizers": {"generator": _adam_eps(1e-3, 0.5), "discriminator": _adam_eps(1e-3, 0.5)},
+    "batch_size": 64,
+    "dataset": "lsun/church_outdoor",
+}
+
+# DRAGAN: the authors' code (kodalinaveen3/DRAGAN, DRAGAN.ipynb), an MNIST MLP: G z = 100 ~
+# U[-1, 1] -> 128 ReLU -> 784, D 784 -> 128 ReLU -> 1 logit, weights N(0, 2 / fan_in) (their
+# "xavier_init" is He's, untruncated), zero biases, batch 128, one D update per G update,
+# sigmoid cross-entropy D loss and non-saturating G loss, penalty 10 * (||grad D(x_hat)|| - 1)^2
+# at x_hat = x + alpha * (x_p - x), x_p = x + 0.5 * std(x) * U[0, 1] (losses.dragan_penalty),
+# Adam lr 1e-4 betas (0.5, 0.9) for both (TF1 epsilon 1e-8). The paper writes the perturbation
+# as N(0, cI) noise; we follow the code. Where we differ: their G ends in a sigmoid for MNIST in
+# [0, 1], ours in tanh for this project's [-1, 1] data (the perturbation scales with std(x), so
+# it is the same relative to the data). They trained on MNIST (--dataset=mnist).
+_HE_NORMAL = {"class_name": "VarianceScaling",
+              "config": {"scale": 2.0, "mode": "fan_in", "distribution": "untruncated_normal"}}
+_DRAGAN = {
+    "paper": "Kodali et al. 2017, On Convergence and Stability of GANs",
+    "generator": (
+        "mlp_generator",
+        {"latent_dim": 100, "image_shape": (28, 28, 1), "width": 128, "depth": 1, "activation": "relu",
+         "output_activation": "tanh", "kernel_initializer": _HE_NORMAL},
+    ),
+    "discriminator": (
+        "mlp_discriminator",
+        {"image_shape": (28, 28, 1), "width": 128, "depth": 1, "activation": "relu",
+         "kernel_initializer": _HE_NORMAL},
+    ),
+    "model": {"loss": "modified", "gradient_penalty": "dragan", "gradient_penalty_weight": 10.0,
+              "latent_distribution": "uniform"},
+    "optimizers": {"generator": _adam_eps(1e-4, 0.5, 0.9), "discriminator": _adam_eps(1e-4, 0.5, 0.9)},
+    "batch_size": 128,
+    "dataset": "fashion_mnist",
+}
+
+
 def _variant(base, **changes):
     preset = copy.deepcopy(base)
     for key, value in changes.items():
@@ -92,6 +258,86 @@ PRESETS = {
         generator={"latent_dim": 16, "image_shape": (8, 8, 1), "base_filters": 8},
         discriminator={"image_shape": (8, 8, 1), "base_filters": 8},
         batch_size=10,
+        dataset="digits",
+    ),
+    # Original GAN (Goodfellow et al. 2014); G loss non-saturating, as the authors trained it.
+    "gan": _GAN,
+    "gan_minimax": _variant(_GAN, model={"loss": "minimax", "latent_distribution": "normal"}),
+    "gan_tiny": _variant(
+        _GAN,
+        generator={"latent_dim": 16, "image_shape": (8, 8, 1), "width": 32},
+        discriminator={"image_shape": (8, 8, 1), "units": 16},
+        batch_size=32,
+        dataset="digits",
+    ),
+    # 2-D mixtures: a plain GAN (minimax G loss, the unrolled-GAN notebook's), then remedies
+    # that change only the objective / regulariser (same networks, batch, optimizers unless
+    # said). Use dataset="ring8" or "grid25".
+    "mixture_gan": _MIXTURE_GAN,
+    # Non-saturating G loss: the baseline for DRAGAN and R1, which use it.
+    "mixture_gan_ns": _variant(_MIXTURE_GAN, model={"loss": "modified"}),
+    "mixture_lsgan": _variant(_MIXTURE_GAN, model={"loss": "least_squares"}),
+    "mixture_hinge": _variant(_MIXTURE_GAN, model={"loss": "hinge"}),
+    # The WGAN-GP authors' toy code (igul222/improved_wgan_training, gan_toy.py): 5 critic
+    # steps, lambda 0.1 ("smaller lambda makes things faster for toy tasks"; the paper's 10
+    # is for images), Adam 1e-4 betas (0.5, 0.9) for both, batch 256. Their toy networks are
+    # 3 x 512 ReLU; we keep the notebook's so that only the method changes.
+    "mixture_wgan_gp": _variant(
+        _MIXTURE_GAN,
+        model={"loss": "wasserstein", "n_critic": 5, "gradient_penalty": "wgan",
+               "gradient_penalty_weight": 0.1},
+        optimizers={"generator": _adam_eps(1e-4, 0.5, 0.9), "discriminator": _adam_eps(1e-4, 0.5, 0.9)},
+        batch_size=256,
+    ),
+    # DRAGAN (Kodali et al. 2017): non-saturating loss + penalty around perturbed real data,
+    # lambda 10 as in the paper.
+    "mixture_dragan": _variant(
+        _MIXTURE_GAN,
+        model={"loss": "modified", "gradient_penalty": "dragan", "gradient_penalty_weight": 10.0},
+    ),
+    # R1 (Mescheder et al. 2018): non-saturating loss + reg_param * mean ||grad D(x_real)||^2
+    # with reg_param 10, the authors' default (LMescheder/GAN_stability, configs/default.yaml).
+    "mixture_r1": _variant(
+        _MIXTURE_GAN,
+        model={"loss": "modified", "gradient_penalty": "r1", "gradient_penalty_weight": 10.0},
+    ),
+    # WGAN, LSGAN, DRAGAN: the paper configs, the same at Fashion-MNIST's 28x28x1 (WGAN,
+    # LSGAN), and tiny configs (widths and resolution shrunk; training settings unchanged).
+    "wgan": _WGAN,
+    "wgan_28": _variant(
+        _WGAN,
+        generator={"image_shape": (28, 28, 1)},
+        discriminator={"image_shape": (28, 28, 1)},
+        dataset="fashion_mnist",
+    ),
+    # 16x16 (digits upsampled), not 8x8: the smallest size at which the critic has a BN layer.
+    "wgan_tiny": _variant(
+        _WGAN,
+        generator={"latent_dim": 16, "image_shape": (16, 16, 1), "base_filters": 8},
+        discriminator={"image_shape": (16, 16, 1), "base_filters": 8},
+        batch_size=10,
+        dataset="digits",
+    ),
+    "lsgan": _LSGAN,
+    "lsgan_28": _variant(
+        _LSGAN,
+        generator={"image_shape": (28, 28, 1)},
+        discriminator={"image_shape": (28, 28, 1)},
+        dataset="fashion_mnist",
+    ),
+    "lsgan_tiny": _variant(
+        _LSGAN,
+        generator={"latent_dim": 16, "image_shape": (8, 8, 1), "base_filters": 4},
+        discriminator={"image_shape": (8, 8, 1), "base_filters": 4},
+        batch_size=16,
+        dataset="digits",
+    ),
+    "dragan": _DRAGAN,
+    "dragan_tiny": _variant(
+        _DRAGAN,
+        generator={"latent_dim": 16, "image_shape": (8, 8, 1), "width": 16},
+        discriminator={"image_shape": (8, 8, 1), "width": 16},
+        batch_size=32,
         dataset="digits",
     ),
 }

@@ -10,3 +10,15 @@ _cpus = tf.config.list_physical_devices("CPU")
 tf.config.set_logical_device_configuration(
     _cpus[0], [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()]
 )
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _own_collective_keys():
+    """Every MirroredStrategy starts at the same collective group/instance keys, so a second
+    strategy in one process whose all-reduces differ from the first's fails with "Shape
+    mismatch in the collective instance 100" (tensorflow/tensorflow#62790). TF's own tests
+    give each strategy a fresh key range through this class attribute."""
+    tf.distribute.MirroredStrategy._collective_key_base += 10_000
+    yield

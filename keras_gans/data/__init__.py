@@ -24,3 +24,6 @@ __all__ = [
     "read_idx",
     "to_uint8",
 ]
+
+from keras_gans.data import mixtures  # noqa: E402  (2-D Gaussian mixtures: ring8, grid25)
+__all__ += ["mixtures"]

@@ -1,6 +1,8 @@
 """The GAN base class: alternating discriminator / generator updates inside ``train_step``."""
 
 import copy
+import math
+import numbers
 
 import keras
 import tensorflow as tf
@@ -15,7 +17,8 @@ def _optimizer_from(spec, what):
     if isinstance(spec, keras.optimizers.Optimizer):
         return spec
     if isinstance(spec, (str, dict)):
-        return keras.optimizers.get(spec)
+        # A copy: Keras' deserialisation writes schedule objects back into the dict.
+        return keras.optimizers.get(copy.deepcopy(spec))
     raise ValueError(
         f"{what} must be a keras Optimizer, an optimizer name or a serialized optimizer "
         f"config dict; received {spec!r}."
@@ -35,32 +38,50 @@ def _replica_id():
     return tf.cast(context.replica_id_in_sync_group, tf.int32)
 
 
-def ema_update(ema_variables, variables, decay):
-    """``ema = decay * ema + (1 - decay) * value`` for pairs of variables, replica-safe.
+def _update_per_device(variables, update_fn, args=None):
+    """Calls ``update_fn(variable, *args)`` for each variable, replica-safe.
 
     Works in and out of a ``tf.distribute`` replica context: under a strategy the update
     is done once per device through ``merge_call`` + ``extended.update`` (the same route
     Keras' optimizers take), since mirrored variables without an aggregation cannot be
-    assigned from a replica.
+    assigned from a replica. ``args`` is one tuple per variable (variables in it are
+    passed per device too); ``update_fn`` must give every device the same result.
     """
+    unwrap = lambda v: v.value if isinstance(v, keras.Variable) else v  # noqa: E731
+    variables = [unwrap(v) for v in variables]
+    args = [()] * len(variables) if args is None else [tuple(unwrap(a) for a in arg) for arg in args]
+
+    def merge_fn(strategy, variables, args):
+        for var, arg in zip(variables, args):
+            strategy.extended.update(var, update_fn, args=arg, group=False)
+
+    context = tf.distribute.get_replica_context()
+    if context is None:  # cross-replica context
+        merge_fn(tf.distribute.get_strategy(), variables, args)
+    else:
+        context.merge_call(merge_fn, args=(variables, args))
+
+
+def ema_update(ema_variables, variables, decay):
+    """``ema = decay * ema + (1 - decay) * value`` for pairs of variables, replica-safe."""
 
     def update(var, value):
         return var.assign(decay * var + (1.0 - decay) * tf.cast(value, var.dtype))
 
-    pairs = [
-        (e.value if isinstance(e, keras.Variable) else e, v.value if isinstance(v, keras.Variable) else v)
-        for e, v in zip(ema_variables, variables)
-    ]
+    _update_per_device(ema_variables, update, args=[(v,) for v in variables])
 
-    def merge_fn(strategy, pairs):
-        for ema_var, var in pairs:
-            strategy.extended.update(ema_var, update, args=(var,), group=False)
 
-    context = tf.distribute.get_replica_context()
-    if context is None:  # cross-replica context
-        merge_fn(tf.distribute.get_strategy(), pairs)
-    else:
-        context.merge_call(merge_fn, args=(pairs,))
+def clip_weights(variables, clip_value):
+    """Clips every variable to ``[-clip_value, clip_value]`` in place, replica-safe (WGAN).
+
+    Mirrored copies receive the same clip of the same (already synchronised) values, so
+    replicas stay identical.
+    """
+
+    def clip(var):
+        return var.assign(tf.clip_by_value(var, -clip_value, clip_value))
+
+    _update_per_device(variables, clip)
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
@@ -95,6 +116,12 @@ class GAN(keras.Model):
         latent_distribution: ``"normal"`` (N(0, 1)) or ``"uniform"`` (U[-1, 1], DCGAN).
         ema_decay: if set (e.g. 0.999), keeps an exponential moving average of the
             generator's weights in ``generator_ema``; ``generate()`` and export use it.
+        weight_clip: if set (0.01 for WGAN, Arjovsky et al. 2017), every trainable
+            discriminator variable (batch-norm scales and offsets included, as in the
+            official code; not the moving statistics) is clipped to
+            ``[-weight_clip, weight_clip]`` after each discriminator update (the order of
+            the paper's Algorithm 1; the official code clamps just before each critic
+            update instead, so its generator step sees the critic one update past the clip).
         generator_optimizer / discriminator_optimizer: the optimizers ``compile()`` uses
             when called without them (the paper's settings), as Keras optimizer configs.
         seed: integer seed for latent and penalty draws.
@@ -122,6 +149,7 @@ class GAN(keras.Model):
         generator_optimizer=None,
         discriminator_optimizer=None,
         seed=None,
+        weight_clip=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -149,6 +177,15 @@ class GAN(keras.Model):
             raise ValueError(f"ema_decay must be in (0, 1) or None; received {ema_decay!r}.")
         if not 0.0 <= label_smoothing < 1.0:
             raise ValueError(f"label_smoothing must be in [0, 1); received {label_smoothing!r}.")
+        if weight_clip is not None and (
+            not isinstance(weight_clip, numbers.Real)
+            or isinstance(weight_clip, bool)
+            or not math.isfinite(weight_clip)
+            or weight_clip <= 0
+        ):
+            raise ValueError(
+                f"weight_clip must be a positive finite number or None; received {weight_clip!r}."
+            )
         self.generator = generator
         self.discriminator = discriminator
         self.latent_dim = latent_dim
@@ -160,6 +197,7 @@ class GAN(keras.Model):
         self.label_smoothing = float(label_smoothing)
         self.latent_distribution = latent_distribution
         self.ema_decay = ema_decay
+        self.weight_clip = None if weight_clip is None else float(weight_clip)
         self.generator_optimizer_config = _serialize_optimizer(generator_optimizer)
         self.discriminator_optimizer_config = _serialize_optimizer(discriminator_optimizer)
         self.seed = 0 if seed is None else int(seed)
@@ -240,6 +278,7 @@ class GAN(keras.Model):
             "generator_optimizer": self.generator_optimizer_config,
             "discriminator_optimizer": self.discriminator_optimizer_config,
             "seed": self.seed,
+            "weight_clip": self.weight_clip,
         }
 
     @classmethod
@@ -355,6 +394,8 @@ class GAN(keras.Model):
         variables = self.discriminator.trainable_variables
         grads = tape.gradient(loss, variables)
         self.d_optimizer.apply_gradients(zip(grads, variables))
+        if self.weight_clip is not None:
+            clip_weights(variables, self.weight_clip)
         return tf.reduce_mean(per_example), tf.reduce_mean(penalty)
 
     def generator_step(self, real, latents):

@@ -1,5 +1,23 @@
 """Generator and discriminator builders per paper (no training logic)."""
 
 from keras_gans.networks.dcgan import dcgan_discriminator, dcgan_generator
+from keras_gans.networks.lsgan import lsgan_discriminator, lsgan_generator
+from keras_gans.networks.mlp import (
+    goodfellow_discriminator,
+    goodfellow_generator,
+    mlp_discriminator,
+    mlp_generator,
+)
+from keras_gans.networks.wgan import wgan_generator
 
-__all__ = ["dcgan_discriminator", "dcgan_generator"]
+__all__ = [
+    "dcgan_discriminator",
+    "dcgan_generator",
+    "goodfellow_discriminator",
+    "goodfellow_generator",
+    "lsgan_discriminator",
+    "lsgan_generator",
+    "mlp_discriminator",
+    "mlp_generator",
+    "wgan_generator",
+]
