@@ -113,6 +113,7 @@ def test_interrupted_run_resumes_from_last_backup(tmp_path):
         ({"ema_decay": 1.5}, "--ema_decay must be in (0, 1)"),
         ({"dataset": "cifar10"}, "has 3-channel images but preset"),
         ({"data_dir": "/nonexistent/dir"}, "is not a directory"),
+        ({"preset": "mixture_gan"}, "generates 'ring8' points, not images"),
     ],
 )
 def test_bad_config_is_rejected_before_training(tmp_path, change, message):

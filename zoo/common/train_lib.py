@@ -76,9 +76,15 @@ class TrainConfig:
             raise ValueError("--output_dir must be a non-empty path.")
         if self.data_dir is not None and not os.path.isdir(self.data_dir):
             raise ValueError(f"--data_dir={self.data_dir!r} is not a directory.")
-        dataset = self.dataset or presets.get(self.preset)["dataset"]
+        preset = presets.get(self.preset)
+        image_shape = preset["generator"][1].get("image_shape")
+        if image_shape is None:
+            raise ValueError(
+                f"--preset={self.preset!r} generates {preset['dataset']!r} points, not images; "
+                "train it with `python -m zoo.mode_collapse.benchmark`."
+            )
+        dataset = self.dataset or preset["dataset"]
         info = data.info(dataset)
-        image_shape = presets.get(self.preset)["generator"][1]["image_shape"]
         if info.image_shape is not None and info.image_shape[-1] != image_shape[-1]:
             raise ValueError(
                 f"--dataset={dataset!r} has {info.image_shape[-1]}-channel images but preset "
