@@ -99,6 +99,8 @@ def dcgan_generator(
     kernel_initializer="dcgan",
     seed=None,
     name="dcgan_generator",
+    projection_norm="units",
+    use_bias=None,
 ):
     """Builds the DCGAN generator: latents ``[B, latent_dim]`` -> images in [-1, 1].
 
@@ -111,6 +113,10 @@ def dcgan_generator(
         kernel_initializer: ``"dcgan"`` for N(0, 0.02) or any Keras initializer identifier.
         seed: optional int seed for the initializers.
         name: model name.
+        projection_norm: ``"units"`` normalises each of the ``4 * 4 * C`` dense units before
+            the reshape (the official Theano code); ``"channels"`` normalises per channel
+            after it (PyTorch's DCGAN, used by the WGAN code).
+        use_bias: biases on every layer; default: only without normalisation.
 
     Returns:
         A functional ``keras.Model``.
@@ -124,9 +130,12 @@ def dcgan_generator(
     _check_common(base_filters, kernel_size, normalization)
     if not isinstance(latent_dim, int) or latent_dim < 1:
         raise ValueError(f"latent_dim must be a positive int; received {latent_dim!r}.")
+    if projection_norm not in ("units", "channels"):
+        raise ValueError(f"projection_norm must be 'units' or 'channels'; received {projection_norm!r}.")
     sizes = _ladder(image_shape[0])
     n_up = len(sizes) - 1
-    use_bias = normalization is None
+    if use_bias is None:
+        use_bias = normalization is None
     channels = base_filters * 2 ** (n_up - 1)
 
     z = keras.Input((latent_dim,), name="latents")
@@ -136,11 +145,14 @@ def dcgan_generator(
         kernel_initializer=_init(kernel_initializer, seed, 0),
         name="project",
     )(z)
-    norm = _norm(normalization, "project_norm", dense=True, seed=_gamma_seed(seed, 0))
+    if projection_norm == "channels":
+        x = layers.Reshape((4, 4, channels), name="reshape")(x)
+    norm = _norm(normalization, "project_norm", dense=projection_norm == "units", seed=_gamma_seed(seed, 0))
     if norm is not None:
         x = norm(x)
     x = layers.ReLU(name="project_relu")(x)
-    x = layers.Reshape((4, 4, channels), name="reshape")(x)
+    if projection_norm == "units":
+        x = layers.Reshape((4, 4, channels), name="reshape")(x)
     for i, size in enumerate(sizes[1:], start=1):
         last = i == n_up
         filters = image_shape[-1] if last else channels // 2**i

@@ -26,10 +26,7 @@ reached by cropping after an upsampling, as :mod:`~keras_gans.networks.dcgan` do
 (28: 4 -> 8, cropped to 7 -> 14 -> 28).
 """
 
-import keras
-from keras import layers
-
-from keras_gans.networks.dcgan import _check_common, _check_image_shape, _gamma_seed, _init, _ladder, _norm
+from keras_gans.networks.dcgan import dcgan_generator
 
 __all__ = ["wgan_generator"]
 
@@ -63,45 +60,16 @@ def wgan_generator(
         >>> g(keras.random.normal((2, 100))).shape
         TensorShape([2, 64, 64, 3])
     """
-    image_shape = _check_image_shape(image_shape)
-    _check_common(base_filters, kernel_size, "batch")
-    if not isinstance(latent_dim, int) or isinstance(latent_dim, bool) or latent_dim < 1:
-        raise ValueError(f"latent_dim must be a positive int; received {latent_dim!r}.")
     if not isinstance(batch_norm, bool):
         raise ValueError(f"batch_norm must be True or False; received {batch_norm!r}.")
-    normalization = "batch" if batch_norm else None
-    sizes = _ladder(image_shape[0])
-    n_up = len(sizes) - 1
-    channels = base_filters * 2 ** (n_up - 1)
-
-    z = keras.Input((latent_dim,), name="latents")
-    x = layers.Dense(
-        4 * 4 * channels, use_bias=False, kernel_initializer=_init("dcgan", seed, 0), name="project"
-    )(z)
-    x = layers.Reshape((4, 4, channels), name="reshape")(x)
-    norm = _norm(normalization, "project_norm", seed=_gamma_seed(seed, 0))
-    if norm is not None:
-        x = norm(x)
-    x = layers.ReLU(name="project_relu")(x)
-    for i, size in enumerate(sizes[1:], start=1):
-        last = i == n_up
-        x = layers.Conv2DTranspose(
-            image_shape[-1] if last else channels // 2**i,
-            kernel_size,
-            strides=2,
-            padding="same",
-            use_bias=False,
-            kernel_initializer=_init("dcgan", seed, i),
-            name=f"deconv{i}",
-        )(x)
-        if x.shape[1] != size:  # 8 -> 7 on the way to 28: drop the last row and column.
-            crop = x.shape[1] - size
-            x = layers.Cropping2D(((0, crop), (0, crop)), name=f"crop{i}")(x)
-        if last:
-            x = layers.Activation("tanh", dtype="float32", name="tanh")(x)
-        else:
-            norm = _norm(normalization, f"bn{i}", seed=_gamma_seed(seed, i))
-            if norm is not None:
-                x = norm(x)
-            x = layers.ReLU(name=f"relu{i}")(x)
-    return keras.Model(z, x, name=name)
+    return dcgan_generator(
+        latent_dim,
+        image_shape,
+        base_filters,
+        kernel_size,
+        normalization="batch" if batch_norm else None,
+        seed=seed,
+        name=name,
+        projection_norm="channels",
+        use_bias=False,
+    )
