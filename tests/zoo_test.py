@@ -185,3 +185,14 @@ def test_multi_worker_strategy_two_local_workers_train_and_export(tmp_path):
     images = serve(latents=tf.zeros([2, 16]))["images"]
     assert images.shape == (2, 8, 8, 1)
     assert not (tmp_path / "w1" / "saved_model").exists(), "only the chief keeps the export"
+
+
+def test_eval_every_logs_scores_to_history_and_csv(tmp_path):
+    """--eval_every scores the generator with the shipped classifier on the test split."""
+    summary = run(_config(tmp_path, preset="dragan", epochs=2,  # a small 28x28 MLP
+                          steps_per_epoch=2, eval_every=2, eval_samples=200, export=False))
+    history = summary["history"]
+    assert np.isnan(history["fid200_fmnist_test"][0])  # epoch 1 is not scored
+    assert np.isfinite(history["fid200_fmnist_test"][1]) and history["fid200_fmnist_test"][1] > 0
+    assert 0 <= history["precision200_fmnist_test"][1] <= 1
+    assert "fid200_fmnist_test" in open(tmp_path / "run" / "history.csv").readline()

@@ -28,6 +28,9 @@ def define_flags(preset, output_dir, epochs=1, **defaults):
     flags.DEFINE_integer("backup_every", 200, "Steps between resumable backups.")
     flags.DEFINE_integer("grid_every", 1, "Epochs between sample grids.")
     flags.DEFINE_integer("grid_size", 64, "Images in each sample grid.")
+    flags.DEFINE_integer("eval_every", 0, "Epochs between FID/KID/precision/recall/coverage scores "
+                         "on the test split with the dataset's default extractor; 0: off.")
+    flags.DEFINE_integer("eval_samples", 5000, "Generated images per score.")
     flags.DEFINE_string("output_dir", output_dir, "Where grids, logs, backups and the export go.")
     flags.DEFINE_string("export_dir", None, "SavedModel base directory; default <output_dir>/saved_model.")
     flags.DEFINE_boolean("export", True, "Export the generator at the end.")

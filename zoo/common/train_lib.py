@@ -17,8 +17,9 @@ import keras
 
 from keras_gans import data, presets
 from keras_gans import distribute as distribute_lib
-from keras_gans.callbacks import SampleGrid, save_image_grid
+from keras_gans.callbacks import EvaluateMetrics, SampleGrid, save_image_grid
 from keras_gans.export import export_generator
+from keras_gans.metrics.extractors import default_extractor
 
 
 @dataclasses.dataclass
@@ -42,6 +43,8 @@ class TrainConfig:
     backup_every: int = 200  # steps between resumable backups
     grid_every: int = 1  # epochs between sample grids
     grid_size: int = 64
+    eval_every: int = 0  # epochs between FID/KID/precision/recall/coverage scores; 0: off
+    eval_samples: int = 5000
     export_dir: Optional[str] = None  # None: <output_dir>/saved_model
     export: bool = True
     verbose: int = 1
@@ -61,6 +64,9 @@ class TrainConfig:
         }
         if self.batch_size is not None:
             positive["batch_size"] = self.batch_size
+        if self.eval_every:
+            positive["eval_every"] = self.eval_every
+            positive["eval_samples"] = self.eval_samples
         if self.steps_per_epoch is not None:
             positive["steps_per_epoch"] = self.steps_per_epoch
         for name, value in positive.items():
@@ -167,6 +173,15 @@ def run(config, extra_callbacks=()):
                 scale=max(1, 128 // image_size),
                 log_dir=os.path.join(out, "logs"),
             ),
+        ]
+        if config.eval_every:
+            # Before TensorBoard and CSVLogger, which then record the scores it adds to logs.
+            real, _ = data.load_numpy(dataset_name, "test", data_dir=config.data_dir)
+            callbacks.append(EvaluateMetrics(
+                real.astype("float32") / 127.5 - 1.0, default_extractor(dataset_name),
+                num_samples=config.eval_samples, every=config.eval_every, seed=config.seed,
+            ))
+        callbacks += [
             keras.callbacks.TensorBoard(os.path.join(out, "logs"), update_freq=50),
             keras.callbacks.CSVLogger(os.path.join(out, "history.csv"), append=True),
         ]
