@@ -45,14 +45,7 @@ from keras_gans.metrics.extractors import default_classifier_dir  # noqa: E402
 from keras_gans.metrics.extractors import default_extractor  # noqa: E402
 from keras_gans.metrics.extractors import protocol_name  # noqa: E402
 
-__all__ += [
-    "CLASSIFIER_DIR_ENV",
-    "FeatureExtractor",
-    "InceptionV3Extractor",
-    "InceptionWeightsUnavailableError",
-    "ModelExtractor",
-    "SavedModelClassifierExtractor",
-    "default_classifier_dir",
-    "default_extractor",
-    "protocol_name",
-]
+from keras_gans.metrics import extractors as _extractors  # noqa: E402
+from keras_gans.metrics.modes import mode_coverage  # noqa: E402
+
+__all__ += _extractors.__all__ + ["mode_coverage"]
