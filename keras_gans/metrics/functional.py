@@ -43,6 +43,19 @@ def _as_features(x, name):
     return x
 
 
+
+def _feature_pair(real_features, fake_features):
+    """Both arrays as 2-D float64 features with the same feature dimension, or ValueError."""
+    real_features = _as_features(real_features, "real_features")
+    fake_features = _as_features(fake_features, "fake_features")
+    if real_features.shape[1] != fake_features.shape[1]:
+        raise ValueError(
+            "real_features and fake_features must have the same feature dimension; "
+            f"received shapes {real_features.shape} and {fake_features.shape}."
+        )
+    return real_features, fake_features
+
+
 def _psd_factor(sigma):
     """A factor F with F @ F.T == sigma, for a symmetric PSD matrix sigma.
 
@@ -171,13 +184,7 @@ def fid_from_features(real_features, fake_features):
     Returns:
         float FID.
     """
-    real_features = _as_features(real_features, "real_features")
-    fake_features = _as_features(fake_features, "fake_features")
-    if real_features.shape[1] != fake_features.shape[1]:
-        raise ValueError(
-            "real_features and fake_features must have the same feature dimension; "
-            f"received shapes {real_features.shape} and {fake_features.shape}."
-        )
+    real_features, fake_features = _feature_pair(real_features, fake_features)
     mu1, sigma1 = feature_statistics(real_features)
     mu2, sigma2 = feature_statistics(fake_features)
     return frechet_distance(mu1, sigma1, mu2, sigma2)
@@ -223,13 +230,7 @@ def kernel_inception_distance(
     Returns:
         (mean, std) over subsets, Python floats (std with ddof=0).
     """
-    real_features = _as_features(real_features, "real_features")
-    fake_features = _as_features(fake_features, "fake_features")
-    if real_features.shape[1] != fake_features.shape[1]:
-        raise ValueError(
-            "real_features and fake_features must have the same feature dimension; "
-            f"received shapes {real_features.shape} and {fake_features.shape}."
-        )
+    real_features, fake_features = _feature_pair(real_features, fake_features)
     if num_subsets < 1:
         raise ValueError(f"num_subsets must be >= 1; received {num_subsets}.")
     n_real, n_fake = real_features.shape[0], fake_features.shape[0]
@@ -387,13 +388,7 @@ def precision_recall(real_features, fake_features, k=3, batch_size=4096):
     Returns:
         (precision, recall), Python floats in [0, 1].
     """
-    real = _as_features(real_features, "real_features")
-    fake = _as_features(fake_features, "fake_features")
-    if real.shape[1] != fake.shape[1]:
-        raise ValueError(
-            "real_features and fake_features must have the same feature dimension; "
-            f"received shapes {real.shape} and {fake.shape}."
-        )
+    real, fake = _feature_pair(real_features, fake_features)
     if k < 1 or real.shape[0] <= k or fake.shape[0] <= k:
         raise ValueError(
             f"precision_recall needs k >= 1 and more than k samples per set; received "

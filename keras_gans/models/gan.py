@@ -372,6 +372,20 @@ class GAN(keras.Model):
             return losses_lib.dragan_penalty(critic, real, alpha=alpha, perturbation=noise)
         return losses_lib.r1_penalty(critic, real)
 
+    @staticmethod
+    def _replica_loss(per_example, network):
+        """Per-replica loss: the per-example mean over the *global* batch (gradients are summed
+        across replicas) plus the network's regularisers, divided by the replica count."""
+        loss = tf.nn.compute_average_loss(per_example)
+        if network.losses:
+            loss += tf.nn.scale_regularization_loss(tf.add_n(network.losses))
+        return loss
+
+    @staticmethod
+    def _apply(tape, loss, network, optimizer):
+        variables = network.trainable_variables
+        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+
     def discriminator_step(self, real, latents, draw):
         """One discriminator update on ``real``; returns (loss, penalty) per-replica means."""
         if latents is None:
@@ -387,15 +401,10 @@ class GAN(keras.Model):
             penalty = tf.zeros_like(per_example)
             if self.gradient_penalty:
                 penalty = self._penalty(real, fake, self._step_seed(draw + 1000))
-            total = per_example + self.gradient_penalty_weight * penalty
-            loss = tf.nn.compute_average_loss(total)
-            if self.discriminator.losses:
-                loss += tf.nn.scale_regularization_loss(tf.add_n(self.discriminator.losses))
-        variables = self.discriminator.trainable_variables
-        grads = tape.gradient(loss, variables)
-        self.d_optimizer.apply_gradients(zip(grads, variables))
+            loss = self._replica_loss(per_example + self.gradient_penalty_weight * penalty, self.discriminator)
+        self._apply(tape, loss, self.discriminator, self.d_optimizer)
         if self.weight_clip is not None:
-            clip_weights(variables, self.weight_clip)
+            clip_weights(self.discriminator.trainable_variables, self.weight_clip)
         return tf.reduce_mean(per_example), tf.reduce_mean(penalty)
 
     def generator_step(self, real, latents):
@@ -409,12 +418,8 @@ class GAN(keras.Model):
             if self.loss_pair.generator_needs_real:
                 real_logits = self.discriminator(real, training=True)
             per_example = self.loss_pair.generator(fake_logits, real_logits)
-            loss = tf.nn.compute_average_loss(per_example)
-            if self.generator.losses:
-                loss += tf.nn.scale_regularization_loss(tf.add_n(self.generator.losses))
-        variables = self.generator.trainable_variables
-        grads = tape.gradient(loss, variables)
-        self.g_optimizer.apply_gradients(zip(grads, variables))
+            loss = self._replica_loss(per_example, self.generator)
+        self._apply(tape, loss, self.generator, self.g_optimizer)
         if self.generator_ema is not None:
             ema_update(self.generator_ema.weights, self.generator.weights, self.ema_decay)
         return tf.reduce_mean(per_example)

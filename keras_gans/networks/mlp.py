@@ -235,6 +235,9 @@ def mlp_discriminator(
 
 
 def _uniform(limit):
+    if not isinstance(limit, (int, float)) or isinstance(limit, bool) or limit <= 0:
+        raise ValueError(f"init_range must be a positive number; received {limit!r}.")
+    limit = float(limit)
     return {"class_name": "RandomUniform", "config": {"minval": -limit, "maxval": limit}}
 
 
@@ -261,8 +264,6 @@ def goodfellow_generator(
         seed: optional int seed.
         name: model name.
     """
-    if not isinstance(init_range, (int, float)) or init_range <= 0:
-        raise ValueError(f"init_range must be a positive number; received {init_range!r}.")
     return mlp_generator(
         latent_dim=latent_dim,
         image_shape=image_shape,
@@ -270,7 +271,7 @@ def goodfellow_generator(
         depth=depth,
         activation="relu",
         output_activation="tanh",
-        kernel_initializer=_uniform(float(init_range)),
+        kernel_initializer=_uniform(init_range),
         seed=seed,
         name=name,
     )
@@ -304,8 +305,6 @@ def goodfellow_discriminator(
         seed: optional int seed.
         name: model name.
     """
-    if not isinstance(init_range, (int, float)) or init_range <= 0:
-        raise ValueError(f"init_range must be a positive number; received {init_range!r}.")
     return mlp_discriminator(
         image_shape=image_shape,
         width=units,
@@ -313,7 +312,7 @@ def goodfellow_discriminator(
         maxout_pieces=pieces,
         input_dropout=input_dropout,
         dropout=dropout,
-        kernel_initializer=_uniform(float(init_range)),
+        kernel_initializer=_uniform(init_range),
         seed=seed,
         name=name,
     )
