@@ -46,8 +46,9 @@ def save_image_grid(images, path, columns=None, scale=1, padding=2):
 class SampleGrid(keras.callbacks.Callback):
     """Writes a grid of samples from fixed latents at the end of each epoch.
 
-    The latents are drawn once, so the grids show the same points across training.
-    Grids go to ``<directory>/epoch_<NNN>.png`` and, with ``log_dir``, to TensorBoard.
+    The latents are drawn once, so the grids show the same points across training. For a
+    class-conditional model sample ``i`` has class ``i % num_classes`` and the grid has
+    ``num_classes`` columns: one column per class. Grids go to ``<directory>/epoch_<NNN>.png`` and, with ``log_dir``, to TensorBoard.
 
     Args:
         directory: where the PNG files go.
@@ -78,11 +79,12 @@ class SampleGrid(keras.callbacks.Callback):
         if (epoch + 1) % self.every:
             return
         images = self.model.generate(latents=self._latents)
+        columns = getattr(self.model, "num_classes", None)
         path = os.path.join(self.directory, f"epoch_{epoch + 1:03d}.png")
-        save_image_grid(images, path, scale=self.scale)
+        save_image_grid(images, path, columns=columns, scale=self.scale)
         if self._writer is not None:
             with self._writer.as_default():
-                tf.summary.image("samples", image_grid(images)[None], step=epoch + 1)
+                tf.summary.image("samples", image_grid(images, columns)[None], step=epoch + 1)
             self._writer.flush()
 
 

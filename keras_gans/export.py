@@ -2,10 +2,12 @@
 
 Layout: ``<base_dir>/<version>/saved_model.pb`` (TF Serving's model base path is
 ``<base_dir>``). The ``serving_default`` signature takes ``latents`` (float32
-``[N, latent_dim]``) and returns ``images`` (float32 ``[N, H, W, C]`` in [-1, 1]).
+``[N, latent_dim]``) and returns ``images`` (float32 ``[N, H, W, C]`` in [-1, 1]); a
+class-conditional generator's signature also takes ``labels`` (int32 ``[N]`` class ids).
 Loading needs TensorFlow only: ``tf.saved_model.load(path).signatures["serving_default"]``.
 ``assets.extra/keras_gans.json`` records what a client needs to sample correctly: the latent
-size and prior (``normal`` or ``uniform``), the image shape and the model's name.
+size and prior (``normal`` or ``uniform``), the image shape, the model's name and, for a
+conditional model, ``num_classes``.
 
 The SavedModel is written from a plain ``tf.Module`` that tracks the generator's variables
 once; ``keras.export.ExportArchive`` stored every variable twice (measured: 11.6 MB instead of
@@ -28,7 +30,8 @@ def next_version(base_dir):
     return max(versions, default=0) + 1
 
 
-def export_generator(generator, base_dir, version=None, latent_dim=None, latent_distribution=None, name=None):
+def export_generator(generator, base_dir, version=None, latent_dim=None, latent_distribution=None, name=None,
+                     num_classes=None):
     """Writes ``generator`` to ``<base_dir>/<version>`` with a ``serving_default`` signature.
 
     Args:
@@ -40,6 +43,8 @@ def export_generator(generator, base_dir, version=None, latent_dim=None, latent_
         latent_distribution: ``"normal"`` or ``"uniform"``, recorded for clients; a GAN's
             own setting by default, else ``"normal"``.
         name: model name recorded in the metadata (default: the GAN's or generator's name).
+        num_classes: for a class-conditional generator (inputs ``[latents, labels]``), the
+            number of classes; a GAN's own setting by default.
 
     Returns:
         The path of the written version directory.
@@ -47,6 +52,7 @@ def export_generator(generator, base_dir, version=None, latent_dim=None, latent_
     if hasattr(generator, "inference_generator"):
         latent_distribution = latent_distribution or generator.latent_distribution
         name = name or generator.name
+        num_classes = num_classes or getattr(generator, "num_classes", None)
         generator = generator.inference_generator
     latent_distribution = latent_distribution or "normal"
     if latent_distribution not in ("normal", "uniform"):
@@ -55,8 +61,15 @@ def export_generator(generator, base_dir, version=None, latent_dim=None, latent_
         )
     if not isinstance(generator, keras.Model):
         raise ValueError(f"generator must be a keras.Model or a GAN; received {type(generator).__name__}.")
+    conditional = isinstance(generator.input_shape, list)
+    if conditional != bool(num_classes):
+        raise ValueError(
+            "A generator with inputs [latents, labels] needs num_classes (and one with a single "
+            f"latents input must not get it); received input shape {generator.input_shape} and "
+            f"num_classes={num_classes!r}."
+        )
     if latent_dim is None:
-        latent_dim = generator.input_shape[-1]
+        latent_dim = (generator.input_shape[0] if conditional else generator.input_shape)[-1]
     if version is None:
         version = next_version(base_dir)
     if not isinstance(version, int) or version < 1:
@@ -65,7 +78,9 @@ def export_generator(generator, base_dir, version=None, latent_dim=None, latent_
     if os.path.exists(path):
         raise FileExistsError(f"{path} already exists; pick another version or remove it.")
 
-    signature = tf.TensorSpec([None, latent_dim], tf.float32, name="latents")
+    signature = [tf.TensorSpec([None, latent_dim], tf.float32, name="latents")]
+    if conditional:
+        signature.append(tf.TensorSpec([None], tf.int32, name="labels"))
 
     class _Serving(tf.Module):
         def __init__(self):
@@ -74,9 +89,17 @@ def export_generator(generator, base_dir, version=None, latent_dim=None, latent_
 
     module = _Serving()
 
-    @tf.function(input_signature=[signature])
-    def serve(latents):
-        return {"images": tf.cast(generator(latents, training=False), tf.float32)}
+    if conditional:
+
+        @tf.function(input_signature=signature)
+        def serve(latents, labels):
+            return {"images": tf.cast(generator([latents, labels], training=False), tf.float32)}
+
+    else:
+
+        @tf.function(input_signature=signature)
+        def serve(latents):
+            return {"images": tf.cast(generator(latents, training=False), tf.float32)}
 
     module.serve = serve
     tf.saved_model.save(module, path, signatures={"serving_default": serve})
@@ -87,6 +110,8 @@ def export_generator(generator, base_dir, version=None, latent_dim=None, latent_
         "image_shape": [int(d) for d in generator.output_shape[1:]],
         "output_range": [-1.0, 1.0],
     }
+    if conditional:
+        metadata["num_classes"] = int(num_classes)
     os.makedirs(os.path.join(path, "assets.extra"), exist_ok=True)
     with open(os.path.join(path, "assets.extra", "keras_gans.json"), "w") as f:
         json.dump(metadata, f, indent=1)

@@ -12,13 +12,8 @@ from keras_gans.models.gan import GAN
 from keras_gans.networks import dcgan
 from keras_gans.networks import mlp
 from keras_gans.networks import lsgan, wgan
-
-
-def _adam(learning_rate, beta_1, beta_2=0.999):
-    return {
-        "class_name": "Adam",
-        "config": {"learning_rate": learning_rate, "beta_1": beta_1, "beta_2": beta_2},
-    }
+from keras_gans.preset_defs import conditional, resnet, vaegan, veegan
+from keras_gans.preset_defs.common import adam, adam_eps, rmsprop, sgd_decay, variant
 
 
 NETWORKS = {
@@ -39,7 +34,7 @@ _DCGAN = {
     "discriminator": ("dcgan_discriminator", {"image_shape": (64, 64, 3), "base_filters": 128}),
     # Non-saturating G loss and z ~ U[-1, 1], as in the official code.
     "model": {"loss": "modified", "latent_distribution": "uniform"},
-    "optimizers": {"generator": _adam(2e-4, 0.5), "discriminator": _adam(2e-4, 0.5)},
+    "optimizers": {"generator": adam(2e-4, 0.5), "discriminator": adam(2e-4, 0.5)},
     "batch_size": 128,
     "dataset": "celeb_a",
 }
@@ -62,31 +57,10 @@ _WGAN_GP = {
     ),
     "model": {"loss": "wasserstein", "n_critic": 5, "gradient_penalty": "wgan",
               "gradient_penalty_weight": 10.0},
-    "optimizers": {"generator": _adam(1e-4, 0.5, 0.9), "discriminator": _adam(1e-4, 0.5, 0.9)},
+    "optimizers": {"generator": adam(1e-4, 0.5, 0.9), "discriminator": adam(1e-4, 0.5, 0.9)},
     "batch_size": 50,
     "dataset": "fashion_mnist",
 }
-
-
-def _sgd_decay(learning_rate, momentum, decay_rate):
-    """SGD with momentum whose rate is divided by ``decay_rate`` after every update.
-
-    Written as ``lr * (decay_rate ** -10000) ** (step / 10000)``: the same curve, but a
-    per-step rate of 1 / 1.000004 rounds in float32 to a 3e-3 error after 1e5 steps.
-    """
-    return {
-        "class_name": "SGD",
-        "config": {
-            "learning_rate": {
-                "module": "keras.optimizers.schedules",
-                "class_name": "ExponentialDecay",
-                "config": {"initial_learning_rate": learning_rate, "decay_steps": 10_000,
-                           "decay_rate": decay_rate ** -10_000},
-                "registered_name": None,
-            },
-            "momentum": momentum,
-        },
-    }
 
 
 # The original GAN: the authors' MNIST configuration (goodfeli/adversarial, mnist.yaml).
@@ -105,19 +79,11 @@ _GAN = {
     "generator": ("gan_generator", {"latent_dim": 100, "image_shape": (28, 28, 1), "width": 1200}),
     "discriminator": ("gan_discriminator", {"image_shape": (28, 28, 1), "units": 240, "pieces": 5}),
     "model": {"loss": "modified", "latent_distribution": "normal"},
-    "optimizers": {"generator": _sgd_decay(0.1, 0.5, 1.000004),
-                   "discriminator": _sgd_decay(0.05, 0.5, 1.000004)},
+    "optimizers": {"generator": sgd_decay(0.1, 0.5, 1.000004),
+                   "discriminator": sgd_decay(0.05, 0.5, 1.000004)},
     "batch_size": 100,
     "dataset": "fashion_mnist",
 }
-
-
-def _adam_eps(learning_rate, beta_1, beta_2=0.999, epsilon=1e-8):
-    return {
-        "class_name": "Adam",
-        "config": {"learning_rate": learning_rate, "beta_1": beta_1, "beta_2": beta_2,
-                   "epsilon": epsilon},
-    }
 
 
 # 2-D mixtures (keras_gans/data/mixtures.py), the mode-collapse benchmark. Networks and
@@ -140,16 +106,10 @@ _MIXTURE_GAN = {
          "kernel_initializer": {"class_name": "Orthogonal", "config": {"gain": 1.4}}},
     ),
     "model": {"loss": "minimax"},
-    "optimizers": {"generator": _adam_eps(1e-3, 0.5), "discriminator": _adam_eps(1e-4, 0.5)},
+    "optimizers": {"generator": adam_eps(1e-3, 0.5), "discriminator": adam_eps(1e-4, 0.5)},
     "batch_size": 512,
     "dataset": "ring8",
 }
-
-
-def _rmsprop(learning_rate, rho=0.99, epsilon=1e-16):
-    """PyTorch's RMSprop defaults (alpha 0.99, eps 1e-8 added after the square root) in Keras,
-    which adds epsilon under the root: 1e-16 gives the same denominator where v = 0."""
-    return {"class_name": "RMSprop", "config": {"learning_rate": learning_rate, "rho": rho, "epsilon": epsilon}}
 
 
 # WGAN: the authors' code (martinarjovsky/WassersteinGAN, main.py, models/dcgan.py), whose
@@ -172,7 +132,7 @@ _WGAN = {
     "generator": ("wgan_generator", {"latent_dim": 100, "image_shape": (64, 64, 3), "base_filters": 64}),
     "discriminator": ("dcgan_discriminator", {"image_shape": (64, 64, 3), "base_filters": 64, "kernel_size": 4}),
     "model": {"loss": "wasserstein", "n_critic": 5, "weight_clip": 0.01, "latent_distribution": "normal"},
-    "optimizers": {"generator": _rmsprop(5e-5), "discriminator": _rmsprop(5e-5)},
+    "optimizers": {"generator": rmsprop(5e-5), "discriminator": rmsprop(5e-5)},
     "batch_size": 64,
     "dataset": "lsun/bedroom",
 }
@@ -189,7 +149,7 @@ _LSGAN = {
     "generator": ("lsgan_generator", {"latent_dim": 1024, "image_shape": (112, 112, 3), "base_filters": 64}),
     "discriminator": ("lsgan_discriminator", {"image_shape": (112, 112, 3), "base_filters": 64}),
     "model": {"loss": "least_squares", "latent_distribution": "uniform"},
-    "optimizers": {"generator": _adam_eps(1e-3, 0.5), "discriminator": _adam_eps(1e-3, 0.5)},
+    "optimizers": {"generator": adam_eps(1e-3, 0.5), "discriminator": adam_eps(1e-3, 0.5)},
     "batch_size": 64,
     "dataset": "lsun/church_outdoor",
 }
@@ -219,33 +179,23 @@ _DRAGAN = {
     ),
     "model": {"loss": "modified", "gradient_penalty": "dragan", "gradient_penalty_weight": 10.0,
               "latent_distribution": "uniform"},
-    "optimizers": {"generator": _adam_eps(1e-4, 0.5, 0.9), "discriminator": _adam_eps(1e-4, 0.5, 0.9)},
+    "optimizers": {"generator": adam_eps(1e-4, 0.5, 0.9), "discriminator": adam_eps(1e-4, 0.5, 0.9)},
     "batch_size": 128,
     "dataset": "fashion_mnist",
 }
 
 
-def _variant(base, **changes):
-    preset = copy.deepcopy(base)
-    for key, value in changes.items():
-        if key in ("generator", "discriminator"):
-            preset[key] = (preset[key][0], {**preset[key][1], **value})
-        else:
-            preset[key] = value
-    return preset
-
-
 PRESETS = {
     "dcgan": _DCGAN,
     # The paper's architecture and training at Fashion-MNIST's 28x28x1 with ndf = ngf = 64.
-    "dcgan_28": _variant(
+    "dcgan_28": variant(
         _DCGAN,
         generator={"image_shape": (28, 28, 1), "base_filters": 64},
         discriminator={"image_shape": (28, 28, 1), "base_filters": 64},
         dataset="fashion_mnist",
     ),
     # Widths and resolution shrunk for tests and CPU demos; training settings unchanged.
-    "dcgan_tiny": _variant(
+    "dcgan_tiny": variant(
         _DCGAN,
         generator={"latent_dim": 16, "image_shape": (8, 8, 1), "base_filters": 8},
         discriminator={"image_shape": (8, 8, 1), "base_filters": 8},
@@ -253,7 +203,7 @@ PRESETS = {
         dataset="digits",
     ),
     "wgan_gp": _WGAN_GP,
-    "wgan_gp_tiny": _variant(
+    "wgan_gp_tiny": variant(
         _WGAN_GP,
         generator={"latent_dim": 16, "image_shape": (8, 8, 1), "base_filters": 8},
         discriminator={"image_shape": (8, 8, 1), "base_filters": 8},
@@ -262,8 +212,8 @@ PRESETS = {
     ),
     # Original GAN (Goodfellow et al. 2014); G loss non-saturating, as the authors trained it.
     "gan": _GAN,
-    "gan_minimax": _variant(_GAN, model={"loss": "minimax", "latent_distribution": "normal"}),
-    "gan_tiny": _variant(
+    "gan_minimax": variant(_GAN, model={"loss": "minimax", "latent_distribution": "normal"}),
+    "gan_tiny": variant(
         _GAN,
         generator={"latent_dim": 16, "image_shape": (8, 8, 1), "width": 32},
         discriminator={"image_shape": (8, 8, 1), "units": 16},
@@ -275,43 +225,43 @@ PRESETS = {
     # said). Use dataset="ring8" or "grid25".
     "mixture_gan": _MIXTURE_GAN,
     # Non-saturating G loss: the baseline for DRAGAN and R1, which use it.
-    "mixture_gan_ns": _variant(_MIXTURE_GAN, model={"loss": "modified"}),
-    "mixture_lsgan": _variant(_MIXTURE_GAN, model={"loss": "least_squares"}),
-    "mixture_hinge": _variant(_MIXTURE_GAN, model={"loss": "hinge"}),
+    "mixture_gan_ns": variant(_MIXTURE_GAN, model={"loss": "modified"}),
+    "mixture_lsgan": variant(_MIXTURE_GAN, model={"loss": "least_squares"}),
+    "mixture_hinge": variant(_MIXTURE_GAN, model={"loss": "hinge"}),
     # The WGAN-GP authors' toy code (igul222/improved_wgan_training, gan_toy.py): 5 critic
     # steps, lambda 0.1 ("smaller lambda makes things faster for toy tasks"; the paper's 10
     # is for images), Adam 1e-4 betas (0.5, 0.9) for both, batch 256. Their toy networks are
     # 3 x 512 ReLU; we keep the notebook's so that only the method changes.
-    "mixture_wgan_gp": _variant(
+    "mixture_wgan_gp": variant(
         _MIXTURE_GAN,
         model={"loss": "wasserstein", "n_critic": 5, "gradient_penalty": "wgan",
                "gradient_penalty_weight": 0.1},
-        optimizers={"generator": _adam_eps(1e-4, 0.5, 0.9), "discriminator": _adam_eps(1e-4, 0.5, 0.9)},
+        optimizers={"generator": adam_eps(1e-4, 0.5, 0.9), "discriminator": adam_eps(1e-4, 0.5, 0.9)},
         batch_size=256,
     ),
     # DRAGAN (Kodali et al. 2017): non-saturating loss + penalty around perturbed real data,
     # lambda 10 as in the paper.
-    "mixture_dragan": _variant(
+    "mixture_dragan": variant(
         _MIXTURE_GAN,
         model={"loss": "modified", "gradient_penalty": "dragan", "gradient_penalty_weight": 10.0},
     ),
     # R1 (Mescheder et al. 2018): non-saturating loss + reg_param * mean ||grad D(x_real)||^2
     # with reg_param 10, the authors' default (LMescheder/GAN_stability, configs/default.yaml).
-    "mixture_r1": _variant(
+    "mixture_r1": variant(
         _MIXTURE_GAN,
         model={"loss": "modified", "gradient_penalty": "r1", "gradient_penalty_weight": 10.0},
     ),
     # WGAN, LSGAN, DRAGAN: the paper configs, the same at Fashion-MNIST's 28x28x1 (WGAN,
     # LSGAN), and tiny configs (widths and resolution shrunk; training settings unchanged).
     "wgan": _WGAN,
-    "wgan_28": _variant(
+    "wgan_28": variant(
         _WGAN,
         generator={"image_shape": (28, 28, 1)},
         discriminator={"image_shape": (28, 28, 1)},
         dataset="fashion_mnist",
     ),
     # 16x16 (digits upsampled), not 8x8: the smallest size at which the critic has a BN layer.
-    "wgan_tiny": _variant(
+    "wgan_tiny": variant(
         _WGAN,
         generator={"latent_dim": 16, "image_shape": (16, 16, 1), "base_filters": 8},
         discriminator={"image_shape": (16, 16, 1), "base_filters": 8},
@@ -319,13 +269,13 @@ PRESETS = {
         dataset="digits",
     ),
     "lsgan": _LSGAN,
-    "lsgan_28": _variant(
+    "lsgan_28": variant(
         _LSGAN,
         generator={"image_shape": (28, 28, 1)},
         discriminator={"image_shape": (28, 28, 1)},
         dataset="fashion_mnist",
     ),
-    "lsgan_tiny": _variant(
+    "lsgan_tiny": variant(
         _LSGAN,
         generator={"latent_dim": 16, "image_shape": (8, 8, 1), "base_filters": 4},
         discriminator={"image_shape": (8, 8, 1), "base_filters": 4},
@@ -333,7 +283,7 @@ PRESETS = {
         dataset="digits",
     ),
     "dragan": _DRAGAN,
-    "dragan_tiny": _variant(
+    "dragan_tiny": variant(
         _DRAGAN,
         generator={"latent_dim": 16, "image_shape": (8, 8, 1), "width": 16},
         discriminator={"image_shape": (8, 8, 1), "width": 16},
@@ -343,6 +293,19 @@ PRESETS = {
 }
 
 
+# Model families defined in their own modules (keras_gans/preset_defs/<family>.py), each with
+# PRESETS, NETWORKS and MODEL_CLASSES dicts of the same form as here.
+MODEL_CLASSES = {"GAN": GAN}
+for _family in (conditional, resnet, vaegan, veegan):
+    for _table, _entries in (
+        (PRESETS, _family.PRESETS), (NETWORKS, _family.NETWORKS), (MODEL_CLASSES, _family.MODEL_CLASSES)
+    ):
+        _clash = set(_table) & set(_entries)
+        if _clash:
+            raise ImportError(f"{_family.__name__} redefines {sorted(_clash)}")
+        _table.update(_entries)
+
+
 def get(name):
     """Returns a deep copy of the preset ``name``."""
     if name not in PRESETS:
@@ -350,30 +313,44 @@ def get(name):
     return copy.deepcopy(PRESETS[name])
 
 
-def build(name, seed=None, generator_overrides=None, discriminator_overrides=None, **model_overrides):
-    """Builds the uncompiled GAN of preset ``name``.
+def _build_network(spec, overrides, seed):
+    builder, kwargs = spec
+    kwargs = {**kwargs, **(overrides or {})}
+    if seed is not None:
+        kwargs.setdefault("seed", seed)
+    return NETWORKS[builder](**kwargs)
+
+
+def build(name, seed=None, generator_overrides=None, discriminator_overrides=None,
+          network_overrides=None, **model_overrides):
+    """Builds the uncompiled model of preset ``name``.
+
+    A preset names its model class in ``"model_class"`` (default ``"GAN"``, see
+    ``MODEL_CLASSES``); networks besides the generator and discriminator (an encoder, a
+    reconstructor) are listed in ``"networks"`` and passed to the class by keyword.
 
     Args:
         name: a key of ``PRESETS``.
-        seed: int seed for weight initialisation and the GAN's random draws.
+        seed: int seed for weight initialisation and the model's random draws.
         generator_overrides / discriminator_overrides: network builder arguments to change.
-        **model_overrides: GAN constructor arguments to change (e.g. ``ema_decay=0.999``).
+        network_overrides: ``{network keyword: {builder argument: value}}`` for the extra
+            networks.
+        **model_overrides: model constructor arguments to change (e.g. ``ema_decay=0.999``).
     """
     preset = get(name)
-    g_name, g_kwargs = preset["generator"]
-    d_name, d_kwargs = preset["discriminator"]
-    g_kwargs = {**g_kwargs, **(generator_overrides or {})}
-    d_kwargs = {**d_kwargs, **(discriminator_overrides or {})}
-    if seed is not None:
-        g_kwargs.setdefault("seed", seed)
-        d_kwargs.setdefault("seed", seed)
-    generator = NETWORKS[g_name](**g_kwargs)
-    discriminator = NETWORKS[d_name](**d_kwargs)
+    generator = _build_network(preset["generator"], generator_overrides, seed)
+    discriminator = _build_network(preset["discriminator"], discriminator_overrides, seed)
+    extra = {
+        key: _build_network(spec, (network_overrides or {}).get(key), seed)
+        for key, spec in preset.get("networks", {}).items()
+    }
     model_kwargs = {
         **preset["model"],
         "generator_optimizer": preset["optimizers"]["generator"],
         "discriminator_optimizer": preset["optimizers"]["discriminator"],
         "seed": seed,
+        **extra,
         **model_overrides,
     }
-    return GAN(generator, discriminator, name=name, **model_kwargs)
+    model_class = MODEL_CLASSES[preset.get("model_class", "GAN")]
+    return model_class(generator, discriminator, name=name, **model_kwargs)

@@ -96,10 +96,15 @@ class GAN(keras.Model):
     their size under any ``tf.distribute`` strategy.
 
     Data: each element of the dataset is ``images``, ``(images, labels)`` or a dict
-    ``{"images": ..., "latents": ...}``. Fed ``latents`` (shape ``[B, 2, latent_dim]``)
-    replace the random draws: ``latents[:, 0]`` feed the discriminator steps (chunked like
-    the images) and the first ``B / n_critic`` rows of ``latents[:, 1]`` the generator step.
-    That makes a run reproducible across device counts.
+    ``{"images": ..., "latents": ..., "labels": ..., "fake_labels": ...}``. Fed ``latents``
+    (shape ``[B, 2, latent_dim]``) replace the random draws: ``latents[:, 0]`` feed the
+    discriminator steps (chunked like the images) and the first ``B / n_critic`` rows of
+    ``latents[:, 1]`` the generator step; ``fake_labels`` (``[B, 2]``, conditional models)
+    replace the fake-label draws the same way. That makes a run reproducible across device
+    counts.
+
+    Conditional models (``num_classes`` set): G takes ``[latents, labels]`` and D
+    ``[images, labels]``; batches carry real labels, fake labels are drawn uniformly.
 
     Args:
         generator: ``keras.Model`` mapping ``[B, latent_dim]`` latents to images.
@@ -116,6 +121,22 @@ class GAN(keras.Model):
         latent_distribution: ``"normal"`` (N(0, 1)) or ``"uniform"`` (U[-1, 1], DCGAN).
         ema_decay: if set (e.g. 0.999), keeps an exponential moving average of the
             generator's weights in ``generator_ema``; ``generate()`` and export use it.
+        num_classes: class-conditional G and D with this many classes (CGAN, SAGAN).
+        mismatched_pairs: conditional D also rejects real images shown with a wrong label,
+            ``(L(real, fake) + L(real, mismatched)) / 2`` (Reed et al. 2016; seed 002's CGAN).
+        label_flip: probability with which each (real, fake) pair is shown to D with the two
+            roles swapped (noisy labels, seed 004).
+        instance_noise / instance_noise_steps: stddev of Gaussian noise added to every image D
+            sees, annealed linearly to 0 over that many generator updates (0: constant).
+        diff_augment: DiffAugment policy (Zhao et al. 2020), e.g. ``"color,translation,cutout"``,
+            applied to real and fake images before D in both players' steps.
+        image_pool_size: D's fake batch comes through a pool of this many past fakes
+            (Shrivastava et al. 2017; swap probability 0.5); 0: off.
+        feature_matching_layer: name of a D layer; G minimises the squared distance between
+            the batch means of that layer's features on real and fake images instead of its
+            adversarial loss (Salimans et al. 2016).
+        unrolled_steps: G's loss uses D unrolled by this many updates of D's own optimizer,
+            differentiated through (Metz et al. 2017); D itself is not changed by it.
         weight_clip: if set (0.01 for WGAN, Arjovsky et al. 2017), every trainable
             discriminator variable (batch-norm scales and offsets included, as in the
             official code; not the moving statistics) is clipped to
@@ -150,6 +171,15 @@ class GAN(keras.Model):
         discriminator_optimizer=None,
         seed=None,
         weight_clip=None,
+        num_classes=None,
+        mismatched_pairs=False,
+        label_flip=0.0,
+        instance_noise=0.0,
+        instance_noise_steps=0,
+        diff_augment=None,
+        image_pool_size=0,
+        feature_matching_layer=None,
+        unrolled_steps=0,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -159,7 +189,8 @@ class GAN(keras.Model):
                 f"{type(generator).__name__} and {type(discriminator).__name__}."
             )
         if latent_dim is None:
-            latent_dim = generator.input_shape[-1]
+            shape = generator.input_shape
+            latent_dim = (shape[0] if isinstance(shape, list) else shape)[-1]
         if not isinstance(latent_dim, int) or latent_dim < 1:
             raise ValueError(f"latent_dim must be a positive int; received {latent_dim!r}.")
         if not isinstance(n_critic, int) or n_critic < 1:
@@ -186,8 +217,39 @@ class GAN(keras.Model):
             raise ValueError(
                 f"weight_clip must be a positive finite number or None; received {weight_clip!r}."
             )
+        _check_tricks(num_classes, mismatched_pairs, label_flip, instance_noise,
+                      instance_noise_steps, diff_augment, image_pool_size, unrolled_steps)
+        if mismatched_pairs and not num_classes:
+            raise ValueError("mismatched_pairs=True needs a conditional model (num_classes).")
         self.generator = generator
         self.discriminator = discriminator
+        self.num_classes = num_classes
+        self.mismatched_pairs = bool(mismatched_pairs)
+        self.label_flip = float(label_flip)
+        self.instance_noise = float(instance_noise)
+        self.instance_noise_steps = int(instance_noise_steps)
+        self.diff_augment = diff_augment or None
+        self.image_pool_size = int(image_pool_size)
+        self.feature_matching_layer = feature_matching_layer
+        self.unrolled_steps = int(unrolled_steps)
+        self.image_pool = None
+        if self.image_pool_size:
+            from keras_gans.image_pool import ImagePool  # TODO top-level once it lands
+
+            self.image_pool = ImagePool(self.image_pool_size, generator.output_shape[1:])
+        self.discriminator_features = None
+        if feature_matching_layer is not None:
+            try:
+                layer = discriminator.get_layer(feature_matching_layer)
+            except ValueError as err:
+                names = [l.name for l in discriminator.layers]
+                raise ValueError(
+                    f"feature_matching_layer={feature_matching_layer!r} is not a layer of the "
+                    f"discriminator; its layers are {names}."
+                ) from err
+            self.discriminator_features = keras.Model(
+                discriminator.inputs, layer.output, name=f"{discriminator.name}_features"
+            )
         self.latent_dim = latent_dim
         self.loss_name = loss
         self.loss_pair = losses_lib.get(loss)
@@ -279,6 +341,15 @@ class GAN(keras.Model):
             "discriminator_optimizer": self.discriminator_optimizer_config,
             "seed": self.seed,
             "weight_clip": self.weight_clip,
+            "num_classes": self.num_classes,
+            "mismatched_pairs": self.mismatched_pairs,
+            "label_flip": self.label_flip,
+            "instance_noise": self.instance_noise,
+            "instance_noise_steps": self.instance_noise_steps,
+            "diff_augment": self.diff_augment,
+            "image_pool_size": self.image_pool_size,
+            "feature_matching_layer": self.feature_matching_layer,
+            "unrolled_steps": self.unrolled_steps,
         }
 
     @classmethod
@@ -308,15 +379,72 @@ class GAN(keras.Model):
             return tf.random.stateless_uniform(shape, seed, minval=-1.0, maxval=1.0)
         return tf.random.stateless_normal(shape, seed)
 
-    def call(self, latents, training=False):
-        return self.generator(latents, training=training)
+    def sample_labels(self, num_samples, seed):
+        """Draws ``[num_samples]`` int32 class labels uniformly (conditional models)."""
+        return tf.random.stateless_uniform(
+            [num_samples], seed, minval=0, maxval=self.num_classes, dtype=tf.int32
+        )
 
-    def generate(self, num_samples=None, latents=None, seed=0, use_ema=True, batch_size=256):
+    def _g(self, latents, labels, training, generator=None):
+        generator = generator or self.generator
+        if self.num_classes:
+            return generator([latents, labels], training=training)
+        return generator(latents, training=training)
+
+    def _d(self, images, labels, training=True, network=None):
+        network = network or self.discriminator
+        if self.num_classes:
+            return network([images, labels], training=training)
+        return network(images, training=training)
+
+    def instance_noise_stddev(self):
+        """The instance-noise standard deviation now (Sønderby et al. 2017; seed 004):
+        ``instance_noise * max(0, 1 - t / instance_noise_steps)`` with ``t`` the generator
+        updates so far (linear annealing to 0); constant when ``instance_noise_steps`` is 0."""
+        if not self.instance_noise_steps:
+            return tf.constant(self.instance_noise, tf.float32)
+        t = tf.cast(self.g_optimizer.iterations, tf.float32)
+        return self.instance_noise * tf.maximum(0.0, 1.0 - t / self.instance_noise_steps)
+
+    def discriminator_view(self, images, seed):
+        """What the discriminator sees of a batch (real or fake, in both players' steps):
+        DiffAugment (Zhao et al. 2020) when ``diff_augment`` is set, then Gaussian instance
+        noise when ``instance_noise`` is set. The identity otherwise."""
+        if self.diff_augment:
+            from keras_gans import augment  # TODO top-level once it lands
+
+            images = augment.diff_augment(images, self.diff_augment, seed=seed)
+        if self.instance_noise:
+            noise = tf.random.stateless_normal(tf.shape(images), seed + 1, dtype=images.dtype)
+            images = images + tf.cast(self.instance_noise_stddev(), images.dtype) * noise
+        return images
+
+    def call(self, inputs, training=False):
+        """The generator: ``latents``, or ``[latents, labels]`` for a conditional model."""
+        return self.generator(inputs, training=training)
+
+    def _check_labels(self, labels, num):
+        labels = tf.convert_to_tensor(labels)
+        if not labels.dtype.is_integer or labels.shape.rank != 1 or labels.shape[0] != num:
+            raise ValueError(
+                f"labels must be {num} integer class ids, shape [{num}]; received dtype "
+                f"{labels.dtype.name} and shape {labels.shape}."
+            )
+        low, high = int(tf.reduce_min(labels)), int(tf.reduce_max(labels))
+        if low < 0 or high >= self.num_classes:
+            raise ValueError(
+                f"labels must lie in [0, {self.num_classes}); received values in [{low}, {high}]."
+            )
+        return tf.cast(labels, tf.int32)
+
+    def generate(self, num_samples=None, latents=None, labels=None, seed=0, use_ema=True, batch_size=256):
         """Generates images (in [-1, 1]) as a NumPy array.
 
         Args:
             num_samples: how many images, with latents drawn from ``seed``.
             latents: explicit ``[N, latent_dim]`` latents instead of ``num_samples``.
+            labels: conditional models: ``[N]`` class ids; default ``i % num_classes`` for
+                sample ``i`` (every class in turn).
             seed: integer seed for the latent draw.
             use_ema: use the EMA generator when the model keeps one.
             batch_size: generator batch size.
@@ -332,11 +460,20 @@ class GAN(keras.Model):
             raise ValueError(
                 f"latents must have shape [N, {self.latent_dim}]; received {latents.shape}."
             )
+        num = latents.shape[0]
+        if self.num_classes:
+            labels = tf.range(num) % self.num_classes if labels is None else self._check_labels(labels, num)
+        elif labels is not None:
+            raise ValueError("labels were given, but this model is unconditional (num_classes=None).")
         generator = self.generator_ema if (use_ema and self.generator_ema is not None) else self.generator
         # Direct calls, not predict(): predict under MultiWorkerMirroredStrategy would need
         # every worker to join, and generate() is called on the chief alone.
         return tf.concat(
-            [generator(latents[i : i + batch_size], training=False) for i in range(0, latents.shape[0], batch_size)],
+            [
+                self._g(latents[i : i + batch_size], None if labels is None else labels[i : i + batch_size],
+                        training=False, generator=generator)
+                for i in range(0, num, batch_size)
+            ],
             axis=0,
         ).numpy()
 
@@ -347,19 +484,30 @@ class GAN(keras.Model):
 
     # ------------------------------------------------------------------ training
     def _unpack(self, data):
-        latents = None
+        """``(images, latents, labels, fake_labels)`` from a batch (``None`` where absent)."""
+        latents = labels = fake_labels = None
         if isinstance(data, dict):
             if "images" not in data:
                 raise ValueError(f"A dict batch needs an 'images' key; received keys {sorted(data)}.")
-            images, latents = data["images"], data.get("latents")
+            images, latents, labels = data["images"], data.get("latents"), data.get("labels")
+            fake_labels = data.get("fake_labels")
         elif isinstance(data, (tuple, list)):
             images = data[0]
+            labels = data[1] if len(data) > 1 else None
         else:
             images = data
-        return images, latents
+        if self.num_classes and labels is None:
+            raise ValueError(
+                f"This conditional model (num_classes={self.num_classes}) trains on (images, "
+                "labels) batches or dicts with a 'labels' key; received images alone. Load the "
+                "data with labels (keras_gans.data.load(..., with_labels=True))."
+            )
+        if not self.num_classes:
+            labels = fake_labels = None
+        return images, latents, labels, fake_labels
 
-    def _penalty(self, real, fake, seed):
-        critic = lambda x: self.discriminator(x, training=True)  # noqa: E731
+    def _penalty(self, real, fake, seed, labels=None):
+        critic = lambda x: self._d(x, labels)  # noqa: E731
         batch = tf.shape(real)[0]
         alpha_shape = tf.concat([[batch], tf.ones([tf.rank(real) - 1], tf.int32)], 0)
         alpha = tf.random.stateless_uniform(alpha_shape, seed)
@@ -386,48 +534,121 @@ class GAN(keras.Model):
         variables = network.trainable_variables
         optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
 
-    def discriminator_step(self, real, latents, draw):
-        """One discriminator update on ``real``; returns (loss, penalty) per-replica means."""
+    def _discriminator_loss(self, real_logits, fake_logits):
+        kwargs = {}
+        if self.label_smoothing and self.loss_name in ("minimax", "modified"):
+            kwargs["label_smoothing"] = self.label_smoothing
+        return self.loss_pair.discriminator(real_logits, fake_logits, **kwargs)
+
+    def discriminator_step(self, real, latents, draw, labels=None, fake_labels=None):
+        """One discriminator update on ``real``; returns (loss, penalty) per-replica means.
+
+        The fake batch is G's output (through the image pool when ``image_pool_size`` is
+        set). With ``label_flip`` each (real, fake) pair swaps roles with that probability.
+        With ``mismatched_pairs`` (conditional models) D also learns to reject real images
+        shown with a wrong label: its loss is ``(L(real, fake) + L(real, mismatched)) / 2``,
+        the matching-aware discriminator of Reed et al. 2016 (seed 002's CGAN).
+        """
+        seed = self._step_seed(draw)
+        n = tf.shape(real)[0]
+        if self.num_classes and fake_labels is None:
+            fake_labels = self.sample_labels(n, seed + 3)
         if latents is None:
-            latents = self.sample_latents(tf.shape(real)[0], self._step_seed(draw))
-        fake = self.generator(latents, training=True)
+            latents = self.sample_latents(n, seed)
+        fake = self._g(latents, fake_labels, training=True)
+        if self.image_pool is not None:
+            fake = self.image_pool.query(fake, seed=seed + 5)
+        real_in, fake_in, real_y, fake_y = real, fake, labels, fake_labels
+        if self.label_flip:
+            flip = tf.random.stateless_uniform([n], seed + 11) < self.label_flip
+            rows = tf.reshape(flip, tf.concat([[n], tf.ones([tf.rank(real) - 1], tf.int32)], 0))
+            real_in, fake_in = tf.where(rows, fake, real), tf.where(rows, real, fake)
+            if self.num_classes:
+                real_y, fake_y = tf.where(flip, fake_labels, labels), tf.where(flip, labels, fake_labels)
         with tf.GradientTape() as tape:
-            real_logits = self.discriminator(real, training=True)
-            fake_logits = self.discriminator(fake, training=True)
-            kwargs = {}
-            if self.label_smoothing and self.loss_name in ("minimax", "modified"):
-                kwargs["label_smoothing"] = self.label_smoothing
-            per_example = self.loss_pair.discriminator(real_logits, fake_logits, **kwargs)
+            real_logits = self._d(self.discriminator_view(real_in, seed + 13), real_y)
+            fake_logits = self._d(self.discriminator_view(fake_in, seed + 17), fake_y)
+            per_example = self._discriminator_loss(real_logits, fake_logits)
+            if self.mismatched_pairs:
+                shift = tf.random.stateless_uniform(
+                    [n], seed + 19, minval=1, maxval=self.num_classes, dtype=tf.int32
+                )
+                wrong = (tf.cast(labels, tf.int32) + shift) % self.num_classes
+                mismatched_logits = self._d(self.discriminator_view(real, seed + 23), wrong)
+                per_example = 0.5 * (per_example + self._discriminator_loss(real_logits, mismatched_logits))
             penalty = tf.zeros_like(per_example)
             if self.gradient_penalty:
-                penalty = self._penalty(real, fake, self._step_seed(draw + 1000))
+                penalty = self._penalty(real, fake, self._step_seed(draw + 1000), labels)
             loss = self._replica_loss(per_example + self.gradient_penalty_weight * penalty, self.discriminator)
         self._apply(tape, loss, self.discriminator, self.d_optimizer)
         if self.weight_clip is not None:
             clip_weights(self.discriminator.trainable_variables, self.weight_clip)
         return tf.reduce_mean(per_example), tf.reduce_mean(penalty)
 
-    def generator_step(self, real, latents):
-        """One generator update; ``real`` is used only by relativistic losses."""
+    def _feature_matching_loss(self, real, labels, fake, fake_labels, seed):
+        """Salimans et al. 2016: ``mean_k (E f_k(x) - E f_k(G(z)))^2`` over the features ``f``
+        of D's layer ``feature_matching_layer`` (the official improved-gan code's loss_gen),
+        batch means per replica; divided by the replica count so that the summed gradients
+        across replicas are their average."""
+        f_real = self._d(self.discriminator_view(real, seed + 13), labels, network=self.discriminator_features)
+        f_fake = self._d(self.discriminator_view(fake, seed + 17), fake_labels, network=self.discriminator_features)
+        f_real = tf.stop_gradient(tf.reduce_mean(tf.reshape(f_real, [tf.shape(f_real)[0], -1]), 0))
+        f_fake = tf.reduce_mean(tf.reshape(f_fake, [tf.shape(f_fake)[0], -1]), 0)
+        loss = tf.reduce_mean(tf.square(f_real - f_fake))
+        return loss, loss / tf.distribute.get_strategy().num_replicas_in_sync
+
+    def generator_step(self, real, latents, labels=None, fake_labels=None):
+        """One generator update; ``real`` is used by relativistic losses, feature matching
+        and unrolling."""
+        seed = self._step_seed(-1)
+        n = tf.shape(real)[0]
+        if self.num_classes and fake_labels is None:
+            fake_labels = self.sample_labels(n, seed + 3)
         if latents is None:
-            latents = self.sample_latents(tf.shape(real)[0], self._step_seed(-1))
+            latents = self.sample_latents(n, seed)
         with tf.GradientTape() as tape:
-            fake = self.generator(latents, training=True)
-            fake_logits = self.discriminator(fake, training=True)
-            real_logits = None
-            if self.loss_pair.generator_needs_real:
-                real_logits = self.discriminator(real, training=True)
-            per_example = self.loss_pair.generator(fake_logits, real_logits)
-            loss = self._replica_loss(per_example, self.generator)
+            fake = self._g(latents, fake_labels, training=True)
+            if self.discriminator_features is not None:
+                reported, loss = self._feature_matching_loss(real, labels, fake, fake_labels, seed)
+            else:
+                fake_view = self.discriminator_view(fake, seed + 17)
+                real_view = self.discriminator_view(real, seed + 13)
+                if self.unrolled_steps:
+                    fake_logits, real_logits = self._unrolled_logits(real_view, labels, fake_view, fake_labels)
+                else:
+                    fake_logits = self._d(fake_view, fake_labels)
+                    real_logits = None
+                    if self.loss_pair.generator_needs_real:
+                        real_logits = self._d(real_view, labels)
+                per_example = self.loss_pair.generator(fake_logits, real_logits)
+                reported = tf.reduce_mean(per_example)
+                loss = self._replica_loss(per_example, self.generator)
         self._apply(tape, loss, self.generator, self.g_optimizer)
         if self.generator_ema is not None:
             ema_update(self.generator_ema.weights, self.generator.weights, self.ema_decay)
-        return tf.reduce_mean(per_example)
+        return reported
+
+    def _unrolled_logits(self, real, labels, fake, fake_labels):
+        """D's logits on ``fake`` (and ``real``) under the weights D would have after
+        ``unrolled_steps`` updates of its own optimizer (Metz et al. 2017), differentiable
+        back to the generator through the unrolling. D itself is not changed."""
+        from keras_gans import unrolled  # TODO top-level once it lands
+
+        d_in = lambda x, y: [x, y] if self.num_classes else x  # noqa: E731
+        weights = unrolled.unrolled_discriminator_weights(
+            self.discriminator, self.d_optimizer, self._discriminator_loss,
+            d_in(real, labels), d_in(fake, fake_labels), self.unrolled_steps,
+        )
+        fake_logits = unrolled.call_with_weights(self.discriminator, weights, d_in(fake, fake_labels))
+        real_logits = None
+        if self.loss_pair.generator_needs_real:
+            real_logits = unrolled.call_with_weights(self.discriminator, weights, d_in(real, labels))
+        return fake_logits, real_logits
 
     def train_step(self, data):
         if self.g_optimizer is None:
             raise RuntimeError("Call compile() before fit().")
-        images, latents = self._unpack(data)
+        images, latents, labels, fake_labels = self._unpack(data)
         images = tf.convert_to_tensor(images)
         batch = images.shape[0]
         if batch is not None and batch % self.n_critic:
@@ -436,18 +657,61 @@ class GAN(keras.Model):
                 f"critic batches; use a batch size that is a multiple of {self.n_critic} "
                 "(and drop_remainder=True)."
             )
-        chunks = tf.split(images, self.n_critic, axis=0) if self.n_critic > 1 else [images]
-        d_latents = g_latents = None
-        if latents is not None:
-            d_latents = tf.split(latents[:, 0], self.n_critic, axis=0)
-            g_latents = latents[: tf.shape(chunks[0])[0], 1]
+
+        def split(x):
+            return tf.split(x, self.n_critic, axis=0) if self.n_critic > 1 else [x]
+
+        chunks = split(images)
+        label_chunks = split(tf.cast(labels, tf.int32)) if labels is not None else [None] * self.n_critic
+
+        def columns(fed):  # fed [B, 2, ...] -> (n_critic D chunks of column 0, G rows of column 1)
+            if fed is None:
+                return [None] * self.n_critic, None
+            return split(fed[:, 0]), fed[: tf.shape(chunks[0])[0], 1]
+
+        d_latents, g_latents = columns(latents)
+        d_fake_labels, g_fake_labels = columns(
+            None if fake_labels is None else tf.cast(fake_labels, tf.int32)
+        )
         for i, real in enumerate(chunks):
             d_loss, penalty = self.discriminator_step(
-                real, None if d_latents is None else d_latents[i], draw=i
+                real, d_latents[i], draw=i, labels=label_chunks[i], fake_labels=d_fake_labels[i]
             )
-        g_loss = self.generator_step(chunks[-1], g_latents)
+        g_loss = self.generator_step(chunks[-1], g_latents, labels=label_chunks[-1],
+                                     fake_labels=g_fake_labels)
         self.d_loss_tracker.update_state(d_loss)
         self.g_loss_tracker.update_state(g_loss)
         if self.penalty_tracker is not None:
             self.penalty_tracker.update_state(penalty)
         return {m.name: m.result() for m in self.metrics}
+
+
+def _check_tricks(num_classes, mismatched_pairs, label_flip, instance_noise, instance_noise_steps,
+                  diff_augment, image_pool_size, unrolled_steps):
+    def is_int(x):
+        return isinstance(x, numbers.Integral) and not isinstance(x, bool)
+
+    def is_real(x):
+        return isinstance(x, numbers.Real) and not isinstance(x, bool) and math.isfinite(x)
+
+    if num_classes is not None and (not is_int(num_classes) or num_classes < 2):
+        raise ValueError(f"num_classes must be an int >= 2 or None; received {num_classes!r}.")
+    if not isinstance(mismatched_pairs, bool):
+        raise ValueError(f"mismatched_pairs must be a bool; received {mismatched_pairs!r}.")
+    if not is_real(label_flip) or not 0.0 <= label_flip < 0.5:
+        raise ValueError(f"label_flip must be a probability in [0, 0.5); received {label_flip!r}.")
+    if not is_real(instance_noise) or instance_noise < 0:
+        raise ValueError(f"instance_noise must be a stddev >= 0; received {instance_noise!r}.")
+    for name, value in (("instance_noise_steps", instance_noise_steps),
+                        ("image_pool_size", image_pool_size), ("unrolled_steps", unrolled_steps)):
+        if not is_int(value) or value < 0:
+            raise ValueError(f"{name} must be an int >= 0; received {value!r}.")
+    if diff_augment:
+        from keras_gans import augment  # TODO top-level once it lands
+
+        augment.check_policy(diff_augment)
+    if image_pool_size and num_classes:
+        raise ValueError(
+            "image_pool_size is for unconditional models: the pool stores images without their "
+            f"labels; received image_pool_size={image_pool_size} with num_classes={num_classes}."
+        )

@@ -32,21 +32,29 @@ def run_config_roundtrip_check(gan):
     clone.generator.set_weights(gan.generator.get_weights())
     clone.discriminator.set_weights(gan.discriminator.get_weights())
     z = tf.random.normal([3, gan.latent_dim], seed=1)
-    np.testing.assert_allclose(clone.generator(z), gan.generator(z), rtol=1e-6, atol=1e-6)
-    images = gan.generator(z)
+    labels = tf.constant([0, 1, 1]) if getattr(gan, "num_classes", None) else None
+    np.testing.assert_allclose(_g(clone, z, labels), _g(gan, z, labels), rtol=1e-6, atol=1e-6)
+    images = _g(gan, z, labels)
+    d_in = images if labels is None else [images, labels]
     np.testing.assert_allclose(
-        clone.discriminator(images), gan.discriminator(images), rtol=1e-5, atol=1e-5
+        clone.discriminator(d_in), gan.discriminator(d_in), rtol=1e-5, atol=1e-5
     )
     return clone
 
 
-def run_fit_check(gan, images, steps=3, batch_size=None):
-    """A few ``fit`` steps on ``images``: losses are finite, both networks' weights move,
-    and the optimizers took n_critic discriminator steps per generator step."""
+def _g(gan, latents, labels, generator=None):
+    generator = generator or gan.generator
+    return generator(latents if labels is None else [latents, labels], training=False)
+
+
+def run_fit_check(gan, images, steps=3, batch_size=None, labels=None):
+    """A few ``fit`` steps on ``images`` (with ``labels`` for a conditional model): losses are
+    finite, both networks' weights move, and the optimizers took n_critic discriminator steps
+    per generator step."""
     if gan.g_optimizer is None:
         gan.compile()
     batch_size = batch_size or 4 * gan.n_critic
-    ds = tf.data.Dataset.from_tensor_slices(images).repeat().batch(batch_size, drop_remainder=True)
+    ds = tf.data.Dataset.from_tensor_slices(images if labels is None else (images, labels)).repeat().batch(batch_size, drop_remainder=True)
     g_before, d_before = _weights(gan.generator), _weights(gan.discriminator)
     d_it0, g_it0 = int(gan.d_optimizer.iterations), int(gan.g_optimizer.iterations)
     history = gan.fit(ds, epochs=1, steps_per_epoch=steps, verbose=0)
@@ -66,7 +74,8 @@ def run_save_restore_check(gan, directory):
     gan.save(path)
     restored = keras.saving.load_model(path)
     z = tf.random.normal([2, gan.latent_dim], seed=2)
-    np.testing.assert_allclose(restored.generator(z), gan.generator(z), rtol=1e-6, atol=1e-6)
+    labels = tf.constant([0, 1]) if getattr(gan, "num_classes", None) else None
+    np.testing.assert_allclose(_g(restored, z, labels), _g(gan, z, labels), rtol=1e-6, atol=1e-6)
     assert restored.g_optimizer is not None, "the optimizers were not restored"
     assert int(restored.d_optimizer.iterations) == int(gan.d_optimizer.iterations)
     for a, b in zip(restored.d_optimizer.variables, gan.d_optimizer.variables):
@@ -86,9 +95,9 @@ _LOADER = textwrap.dedent(
         raise SystemExit("keras_gans is importable in the loader process")
     import numpy as np
     import tensorflow as tf
-    latents = np.load(sys.argv[2])
+    inputs = dict(np.load(sys.argv[2]))
     serve = tf.saved_model.load(sys.argv[1]).signatures["serving_default"]
-    out = serve(latents=tf.constant(latents))
+    out = serve(**{k: tf.constant(v) for k, v in inputs.items()})
     np.save(sys.argv[3], out["images"].numpy())
     """
 )
@@ -96,10 +105,15 @@ _LOADER = textwrap.dedent(
 
 def run_export_check(gan, directory, num_samples=4):
     """Exports the inference generator and reloads it in a fresh Python process in which
-    ``keras_gans`` cannot be imported; the served images equal the Keras model's."""
+    ``keras_gans`` cannot be imported; the served images equal the Keras model's (a
+    conditional model's signature takes ``labels`` too)."""
     path = export_generator(gan, os.path.join(directory, "export"))
     latents = np.random.default_rng(0).normal(size=(num_samples, gan.latent_dim)).astype("float32")
-    np.save(os.path.join(directory, "latents.npy"), latents)
+    inputs = {"latents": latents}
+    num_classes = getattr(gan, "num_classes", None)
+    if num_classes:
+        inputs["labels"] = (np.arange(num_samples) % num_classes).astype("int32")
+    np.savez(os.path.join(directory, "inputs.npz"), **inputs)
     script = os.path.join(directory, "load.py")
     with open(script, "w") as f:
         f.write(_LOADER)
@@ -107,27 +121,34 @@ def run_export_check(gan, directory, num_samples=4):
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["TF_CPP_MIN_LOG_LEVEL"] = "3"
     result = subprocess.run(
-        [sys.executable, script, path, os.path.join(directory, "latents.npy"), out_path],
+        [sys.executable, script, path, os.path.join(directory, "inputs.npz"), out_path],
         cwd=directory, env=env, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, f"loader failed:\n{result.stderr[-3000:]}"
     served = np.load(out_path)
-    expected = gan.inference_generator(latents, training=False).numpy()
+    expected = _g(gan, latents, inputs.get("labels"), gan.inference_generator).numpy()
     np.testing.assert_allclose(served, expected, rtol=1e-5, atol=1e-5)
     return path
 
 
-def run_mirrored_equivalence_check(build_fn, images, latents, steps=2, atol=1e-5):
+def run_mirrored_equivalence_check(build_fn, images, latents, steps=2, atol=1e-5, labels=None,
+                                   fake_labels=None):
     """Two replicas (``MirroredStrategy`` over two logical devices) end with the same
     weights as one device fed the same global batches and latents.
 
     ``images`` is ``[steps * B, ...]`` and ``latents`` ``[steps * B, 2, latent_dim]``; the
-    model must not use batch norm (per-replica statistics differ by design).
+    model must not use batch norm (per-replica statistics differ by design). A conditional
+    model also gets ``labels`` ``[steps * B]`` (real labels) and ``fake_labels``
+    ``[steps * B, 2]`` (fed like ``latents``, so no draw depends on the replica count).
     """
     devices = tf.config.list_logical_devices("CPU")
     assert len(devices) >= 2, "needs two logical CPU devices (see tests/conftest.py)"
     batch = images.shape[0] // steps
-    ds = tf.data.Dataset.from_tensor_slices({"images": images, "latents": latents}).batch(batch)
+    features = {"images": images, "latents": latents}
+    if labels is not None:
+        features["labels"] = labels
+        features["fake_labels"] = fake_labels
+    ds = tf.data.Dataset.from_tensor_slices(features).batch(batch)
 
     results = []
     for strategy in (

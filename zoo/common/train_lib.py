@@ -144,6 +144,7 @@ def run(config, extra_callbacks=()):
         seed=config.seed,
         data_dir=config.data_dir,
         drop_remainder=True,
+        with_labels=bool(getattr(gan, "num_classes", None)),
     )
     steps_per_epoch = config.steps_per_epoch
     if steps_per_epoch is None:
@@ -212,6 +213,7 @@ def run(config, extra_callbacks=()):
         grid = save_image_grid(
             gan.generate(config.grid_size, seed=config.seed),
             os.path.join(out, "samples", "final.png"),
+            columns=getattr(gan, "num_classes", None),
             scale=max(1, 128 // image_size),
         )
         summary["grid"] = grid
