@@ -69,8 +69,14 @@ def load_generator(path):
         )
     latent_dim = inputs["latents"].shape[-1]
     image_shape = tuple(outputs["images"].shape[1:])
+    num_classes = None
+    if "labels" in inputs:  # a class-conditional generator
+        num_classes = (read_metadata(resolved) or {}).get("num_classes")
+        if not num_classes:
+            raise ValueError(f"SavedModel {resolved!r} takes labels but its assets.extra/keras_gans.json "
+                             "does not say num_classes.")
     return {"serve": serve, "loaded": loaded, "latent_dim": int(latent_dim),
-            "image_shape": image_shape, "path": resolved}
+            "image_shape": image_shape, "path": resolved, "num_classes": num_classes}
 
 
 def make_extractor(spec, dataset):
@@ -93,9 +99,18 @@ def draw_latents(num_samples, latent_dim, seed, distribution="normal"):
     raise ValueError(f"latent_distribution must be 'normal' or 'uniform'; received {distribution!r}.")
 
 
-def _generated_batches(serve, latents, batch_size):
+def requested_labels(num_samples, num_classes):
+    """The labels a conditional generator is scored with: sample ``i`` asks for class
+    ``i % num_classes`` (balanced, like the real test sets)."""
+    return np.arange(num_samples) % num_classes
+
+
+def _generated_batches(serve, latents, batch_size, labels=None):
     for i in range(0, int(latents.shape[0]), batch_size):
-        yield serve(latents=latents[i : i + batch_size])["images"]
+        inputs = {"latents": latents[i : i + batch_size]}
+        if labels is not None:
+            inputs["labels"] = tf.constant(labels[i : i + batch_size], tf.int32)
+        yield serve(**inputs)["images"]
 
 
 def score(real, fake, extractor, num_samples, split, kid_subsets=100, kid_subset_size=1000, k=3, seed=0):
@@ -192,11 +207,22 @@ def evaluate(saved_model=None, dataset="fashion_mnist", split="test", num_sample
         latents = draw_latents(num_samples, latent_dim, seed, latent_distribution)
         if verbose:
             print(f"Samples: {num_samples} from {resolved} ({latent_distribution} latents, dim {latent_dim})")
-        batches = _generated_batches(generator["serve"], latents, batch_size)
+        labels = None
+        if generator["num_classes"]:
+            labels = requested_labels(num_samples, generator["num_classes"])
+        batches = _generated_batches(generator["serve"], latents, batch_size, labels)
         fake = extractor.extract(batches, verbose=verbose, total=num_samples)
         result.update({"saved_model": resolved, "real_vs_real": False,
                        "latent_distribution": latent_distribution})
     result.update(score(real, fake, extractor, num_samples, split, kid_subsets, kid_subset_size, k, seed))
+    if not real_vs_real and generator["num_classes"]:
+        if generator["num_classes"] != extractor.num_classes:
+            raise ValueError(f"The generator has {generator['num_classes']} classes, the classifier "
+                             f"{extractor.num_classes}; conditional accuracy needs the same classes.")
+        agreement = F.conditional_accuracy(fake["logits"], labels, extractor.num_classes)
+        result["metrics"][extractors_lib.protocol_name("conditional_accuracy", num_samples, extractor.name)] = (
+            agreement["accuracy"])
+        result["conditional_accuracy_per_class"] = [float(a) for a in agreement["per_class"]]
     result["seconds"] = round(time.time() - start, 1)
     if return_features:
         result["real"], result["fake"] = real, fake

@@ -7,6 +7,7 @@ caller, so nothing here downloads weights.
 """
 
 from keras_gans.metrics.functional import class_coverage
+from keras_gans.metrics.functional import conditional_accuracy
 from keras_gans.metrics.functional import feature_statistics
 from keras_gans.metrics.functional import fid_from_features
 from keras_gans.metrics.functional import frechet_distance
@@ -21,6 +22,7 @@ from keras_gans.metrics.streaming import KernelInceptionDistance
 
 __all__ = [
     "class_coverage",
+    "conditional_accuracy",
     "feature_statistics",
     "fid_from_features",
     "frechet_distance",

@@ -438,6 +438,39 @@ def class_coverage(predicted_labels, num_classes, min_count=1):
     return _coverage_summary(hist, min_count)
 
 
+def conditional_accuracy(predicted, requested_labels, num_classes):
+    """How often a classifier agrees with the class a conditional generator was asked for.
+
+    Args:
+        predicted: the classifier's labels ``(n,)`` or scores ``(n, num_classes)`` (argmax).
+        requested_labels: the labels the samples were generated with, ``(n,)``.
+        num_classes: number of classes.
+
+    Returns:
+        dict with ``accuracy`` (share of samples classified as requested) and
+        ``per_class`` (that share for each requested class; NaN where none was requested).
+    """
+    predicted = np.asarray(predicted)
+    if predicted.ndim == 2:
+        if predicted.shape[1] != num_classes:
+            raise ValueError(f"conditional_accuracy got scores of shape {predicted.shape} for "
+                             f"num_classes={num_classes}.")
+        predicted = predicted.argmax(axis=1)
+    requested = np.asarray(requested_labels).reshape(-1).astype(np.int64)
+    predicted = predicted.reshape(-1).astype(np.int64)
+    if predicted.shape != requested.shape or requested.size == 0:
+        raise ValueError(f"predicted and requested labels must be two non-empty arrays of one length; "
+                         f"received {predicted.shape} and {requested.shape}.")
+    if requested.min() < 0 or requested.max() >= num_classes:
+        raise ValueError(f"requested labels must lie in [0, {num_classes}); received values in "
+                         f"[{requested.min()}, {requested.max()}].")
+    hits = predicted == requested
+    counts = np.bincount(requested, minlength=num_classes)
+    per_class = np.bincount(requested, weights=hits, minlength=num_classes) / np.maximum(counts, 1)
+    per_class = np.where(counts > 0, per_class, np.nan)
+    return {"accuracy": float(hits.mean()), "per_class": per_class}
+
+
 def _coverage_summary(hist, min_count):
     hist = np.asarray(hist).astype(np.int64)
     num_classes = hist.shape[0]

@@ -10,4 +10,4 @@ labels.
 from zoo.common.flags import script_main
 
 if __name__ == "__main__":
-    script_main(preset="cgan", output_dir="runs/cgan", epochs=5)
+    script_main(preset="cgan", output_dir="runs/cgan", epochs=5, grid_size=100)

@@ -27,7 +27,7 @@ def define_flags(preset, output_dir, epochs=1, **defaults):
     flags.DEFINE_float("ema_decay", None, "Keep an EMA of the generator's weights with this decay.")
     flags.DEFINE_integer("backup_every", 200, "Steps between resumable backups.")
     flags.DEFINE_integer("grid_every", 1, "Epochs between sample grids.")
-    flags.DEFINE_integer("grid_size", 64, "Images in each sample grid.")
+    flags.DEFINE_integer("grid_size", defaults.get("grid_size", 64), "Images in each sample grid.")
     flags.DEFINE_integer("eval_every", 0, "Epochs between FID/KID/precision/recall/coverage scores "
                          "on the test split with the dataset's default extractor; 0: off.")
     flags.DEFINE_integer("eval_samples", 5000, "Generated images per score.")
