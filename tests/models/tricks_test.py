@@ -1,0 +1,155 @@
+"""Training tricks as GAN options: each tested for what it does."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from sklearn.datasets import load_digits
+
+from keras_gans import losses, presets, testing
+from keras_gans.models.gan import GAN
+from keras_gans.networks.dcgan import dcgan_discriminator, dcgan_generator
+
+LATENT = 6
+
+
+def _digits(n=64):
+    return (load_digits().images[:n, ..., None] / 8.0 - 1.0).astype("float32")
+
+
+def _nets(seed=0):
+    g = dcgan_generator(LATENT, (8, 8, 1), base_filters=4, normalization=None, seed=seed)
+    d = dcgan_discriminator((8, 8, 1), base_filters=4, normalization=None, seed=seed)
+    return g, d
+
+
+def _sgd(lr=0.05):
+    return {"class_name": "SGD", "config": {"learning_rate": lr}}
+
+
+def _gan(**kwargs):
+    g, d = _nets()
+    return GAN(g, d, generator_optimizer=_sgd(), discriminator_optimizer=_sgd(), seed=3, **kwargs)
+
+
+def _d_step_by_hand(gan, real, fake, real_swap_mask):
+    """Reference D update: rows in ``real_swap_mask`` show D the fake as real and vice versa."""
+    _, d = _nets()
+    d.set_weights(gan.discriminator.get_weights())
+    mask = real_swap_mask[:, None, None, None]
+    shown_real, shown_fake = tf.where(mask, fake, real), tf.where(mask, real, fake)
+    with tf.GradientTape() as tape:
+        value = tf.reduce_mean(losses.get("modified").discriminator(d(shown_real), d(shown_fake)))
+    for v, grad in zip(d.trainable_variables, tape.gradient(value, d.trainable_variables)):
+        v.assign_sub(0.05 * grad)
+    return d
+
+
+def test_label_flip_swaps_the_drawn_pairs():
+    """The D update equals the by-hand update with the pairs the flip mask selects swapped
+    (mask: the documented stateless draw, seed = step seed + 11), and not the unflipped one."""
+    b = 32
+    gan = _gan(label_flip=0.3)
+    gan.compile()
+    real = tf.constant(_digits(b))
+    latents = tf.random.normal([b, 2, LATENT], seed=5)
+    fake = gan.generator(latents[:, 0], training=True)
+    step_seed = tf.stack([gan.seed, 0])  # draw 0, replica 0, step 0
+    mask = tf.random.stateless_uniform([b], step_seed + 11) < 0.3
+    assert 0 < int(tf.reduce_sum(tf.cast(mask, tf.int32))) < b
+    flipped = _d_step_by_hand(gan, real, fake, mask)
+    plain = _d_step_by_hand(gan, real, fake, tf.zeros([b], tf.bool))
+    gan.discriminator_step(real, latents[:, 0], draw=0)
+    for got, want, other in zip(gan.discriminator.weights, flipped.weights, plain.weights):
+        np.testing.assert_allclose(np.array(got), np.array(want), rtol=1e-4, atol=1e-6)
+    assert any(not np.allclose(a, b) for a, b in zip(flipped.get_weights(), plain.get_weights()))
+
+
+def test_label_flip_rate_over_many_draws():
+    gan = _gan(label_flip=0.2)
+    gan.compile()
+    draws = [tf.random.stateless_uniform([1000], tf.stack([gan.seed, s]) + 11) < 0.2 for s in range(5)]
+    rate = float(tf.reduce_mean(tf.cast(tf.stack(draws), tf.float32)))
+    assert rate == pytest.approx(0.2, abs=0.02)  # 5000 Bernoulli(0.2): std 0.0057
+
+
+def test_instance_noise_is_annealed_linearly_and_has_that_stddev():
+    gan = _gan(instance_noise=0.5, instance_noise_steps=100)
+    gan.compile()
+    images = tf.zeros([256, 8, 8, 1])
+    for step, sigma in ((0, 0.5), (40, 0.3), (100, 0.0), (150, 0.0)):
+        gan.g_optimizer.iterations.assign(step)
+        assert float(gan.instance_noise_stddev()) == pytest.approx(sigma, abs=1e-7)
+        seen = gan.discriminator_view(images, tf.constant([1, 2]))
+        assert float(tf.math.reduce_std(seen)) == pytest.approx(sigma, rel=0.05, abs=1e-7)
+    constant = _gan(instance_noise=0.1)
+    constant.compile()
+    constant.g_optimizer.iterations.assign(10_000)
+    assert float(constant.instance_noise_stddev()) == pytest.approx(0.1)
+
+
+def test_instance_noise_reaches_both_players():
+    """Noise changes D's update and G's update (D sees noisy real and fake in both steps)."""
+    images = tf.constant(_digits(8))
+    latents = tf.random.normal([8, 2, LATENT], seed=5)
+    results = []
+    for sigma in (0.0, 0.3):
+        gan = _gan(instance_noise=sigma)
+        gan.compile()
+        gan.train_step({"images": images, "latents": latents})
+        results.append((gan.discriminator.get_weights(), gan.generator.get_weights()))
+    for before, after in zip(*results):
+        assert any(not np.allclose(a, b) for a, b in zip(before, after))
+
+
+def test_feature_matching_loss_and_gradient_reach_only_the_generator():
+    gan = _gan(feature_matching_layer="flatten")
+    gan.compile()
+    real = tf.constant(_digits(16))
+    latents = tf.random.normal([16, LATENT], seed=3)
+    d_before = gan.discriminator.get_weights()
+    g_before = gan.generator.get_weights()
+    features = gan.discriminator_features
+    f_real = np.array(features(real, training=True)).reshape(16, -1).mean(0)
+    f_fake = np.array(features(gan.generator(latents, training=True), training=True)).reshape(16, -1).mean(0)
+    loss = float(gan.generator_step(real, latents))
+    assert loss == pytest.approx(np.mean((f_real - f_fake) ** 2), rel=1e-5)
+    for a, b in zip(d_before, gan.discriminator.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert any(not np.allclose(a, b) for a, b in zip(g_before, gan.generator.get_weights()))
+    with pytest.raises(ValueError, match="not a layer of the discriminator"):
+        _gan(feature_matching_layer="nope")
+
+
+def test_feature_matching_trains_and_round_trips(tmp_path):
+    gan = _gan(feature_matching_layer="flatten")
+    testing.run_fit_check(gan, _digits(), steps=2)
+    clone = testing.run_config_roundtrip_check(gan)
+    assert clone.feature_matching_layer == "flatten"
+
+
+def test_sgd_for_d_with_adam_for_g_and_ttur():
+    """Seed 004's "Adam for G, SGD for D" and TTUR are compile() arguments."""
+    gan = _gan()
+    gan.compile(g_optimizer={"class_name": "Adam", "config": {"learning_rate": 1e-4}},
+                d_optimizer={"class_name": "SGD", "config": {"learning_rate": 4e-4}})
+    assert type(gan.g_optimizer).__name__ == "Adam" and type(gan.d_optimizer).__name__ == "SGD"
+    assert float(gan.d_optimizer.learning_rate) == pytest.approx(4 * float(gan.g_optimizer.learning_rate))
+    testing.run_fit_check(gan, _digits(), steps=1)
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"label_flip": 0.5}, "label_flip"),
+    ({"instance_noise": -1.0}, "instance_noise"),
+    ({"instance_noise_steps": 1.5}, "instance_noise_steps"),
+    ({"image_pool_size": -1}, "image_pool_size"),
+    ({"unrolled_steps": -2}, "unrolled_steps"),
+])
+def test_bad_trick_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        _gan(**kwargs)
+
+
+def test_tricks_compose_on_a_preset():
+    gan = presets.build("dcgan_tiny", seed=0, label_flip=0.05, instance_noise=0.1, instance_noise_steps=10,
+                        label_smoothing=0.1, ema_decay=0.99)
+    testing.run_fit_check(gan, _digits(), steps=2)
