@@ -7,7 +7,10 @@ import numbers
 import keras
 import tensorflow as tf
 
+from keras_gans import augment
 from keras_gans import losses as losses_lib
+from keras_gans import unrolled
+from keras_gans.image_pool import ImagePool
 
 _PENALTIES = (None, "wgan", "wgan_one_sided", "dragan", "r1")
 _LATENTS = ("normal", "uniform")
@@ -234,8 +237,6 @@ class GAN(keras.Model):
         self.unrolled_steps = int(unrolled_steps)
         self.image_pool = None
         if self.image_pool_size:
-            from keras_gans.image_pool import ImagePool  # TODO top-level once it lands
-
             self.image_pool = ImagePool(self.image_pool_size, generator.output_shape[1:])
         self.discriminator_features = None
         if feature_matching_layer is not None:
@@ -368,9 +369,13 @@ class GAN(keras.Model):
 
     # ------------------------------------------------------------------ sampling
     def _step_seed(self, draw):
-        """A stateless seed unique to (step, draw, replica), so replicas draw differently."""
+        """A stateless seed unique to (step, draw, replica), so replicas draw differently.
+
+        Non-negative: TF's stateless ops give different numbers for negative seeds with and
+        without XLA."""
         step = tf.cast(self.d_optimizer.iterations, tf.int32)
-        return tf.stack([self.seed + 7919 * draw + 104729 * _replica_id(), step])
+        key = tf.bitwise.bitwise_and(self.seed + 7919 * draw + 104729 * _replica_id(), 0x3FFFFFFF)
+        return tf.stack([key, step])
 
     def sample_latents(self, num_samples, seed):
         """Draws ``[num_samples, latent_dim]`` latents; ``seed`` is a stateless ``[2]`` seed."""
@@ -411,8 +416,6 @@ class GAN(keras.Model):
         DiffAugment (Zhao et al. 2020) when ``diff_augment`` is set, then Gaussian instance
         noise when ``instance_noise`` is set. The identity otherwise."""
         if self.diff_augment:
-            from keras_gans import augment  # TODO top-level once it lands
-
             images = augment.diff_augment(images, self.diff_augment, seed=seed)
         if self.instance_noise:
             noise = tf.random.stateless_normal(tf.shape(images), seed + 1, dtype=images.dtype)
@@ -632,8 +635,6 @@ class GAN(keras.Model):
         """D's logits on ``fake`` (and ``real``) under the weights D would have after
         ``unrolled_steps`` updates of its own optimizer (Metz et al. 2017), differentiable
         back to the generator through the unrolling. D itself is not changed."""
-        from keras_gans import unrolled  # TODO top-level once it lands
-
         d_in = lambda x, y: [x, y] if self.num_classes else x  # noqa: E731
         weights = unrolled.unrolled_discriminator_weights(
             self.discriminator, self.d_optimizer, self._discriminator_loss,
@@ -707,8 +708,6 @@ def _check_tricks(num_classes, mismatched_pairs, label_flip, instance_noise, ins
         if not is_int(value) or value < 0:
             raise ValueError(f"{name} must be an int >= 0; received {value!r}.")
     if diff_augment:
-        from keras_gans import augment  # TODO top-level once it lands
-
         augment.check_policy(diff_augment)
     if image_pool_size and num_classes:
         raise ValueError(

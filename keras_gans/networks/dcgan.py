@@ -19,6 +19,9 @@ same ladder with no normalisation and with biases (``normalization=None``).
 import keras
 from keras import layers
 
+from keras_gans.layers.minibatch import MinibatchStddev
+from keras_gans.networks.options import add_minibatch_discrimination
+
 _NORMALIZATIONS = ("batch", "layer", None)
 
 
@@ -185,6 +188,8 @@ def dcgan_discriminator(
     normalization="batch",
     kernel_initializer="dcgan",
     seed=None,
+    minibatch_discrimination=None,
+    minibatch_stddev=None,
     name="dcgan_discriminator",
 ):
     """Builds the DCGAN discriminator (or the WGAN-GP critic with ``normalization=None``).
@@ -199,6 +204,11 @@ def dcgan_discriminator(
             ``None`` (WGAN-GP: no batch norm in the critic).
         kernel_initializer: ``"dcgan"`` for N(0, 0.02) or any Keras initializer identifier.
         seed: optional int seed for the initializers.
+        minibatch_discrimination: if set, a :class:`MinibatchDiscrimination` layer with this
+            many kernels (an int, or a dict of its arguments) on the flattened features,
+            before the logit (Salimans et al. 2016).
+        minibatch_stddev: if set, a :class:`MinibatchStddev` layer with this group size after
+            the last convolution (Karras et al. 2018 put it before the last block).
         name: model name.
     """
     image_shape = _check_image_shape(image_shape)
@@ -223,7 +233,10 @@ def dcgan_discriminator(
             if norm is not None:
                 x = norm(x)
         x = layers.LeakyReLU(0.2, name=f"lrelu{i + 1}")(x)
+    if minibatch_stddev is not None:
+        x = MinibatchStddev(minibatch_stddev, name="minibatch_stddev")(x)
     x = layers.Flatten(name="flatten")(x)
+    x = add_minibatch_discrimination(x, minibatch_discrimination, seed)
     logits = layers.Dense(
         1,
         use_bias=use_bias,

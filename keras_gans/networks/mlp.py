@@ -34,6 +34,7 @@ import keras
 from keras import layers
 
 from keras_gans.layers.maxout import Maxout
+from keras_gans.networks.options import add_minibatch_discrimination
 
 __all__ = [
     "goodfellow_discriminator",
@@ -180,6 +181,7 @@ def mlp_discriminator(
     dropout=0.0,
     kernel_initializer="glorot_uniform",
     seed=None,
+    minibatch_discrimination=None,
     name="mlp_discriminator",
 ):
     """Builds an MLP discriminator: vectors or images -> one logit ``[B, 1]`` (no sigmoid).
@@ -199,6 +201,9 @@ def mlp_discriminator(
         kernel_initializer: Keras initializer identifier for every weight matrix; zero biases.
         seed: optional int seed for the initializers (layer ``i`` uses ``seed + 100 + i``)
             and the dropout masks.
+        minibatch_discrimination: if set, a :class:`MinibatchDiscrimination` layer with this
+            many kernels (an int, or a dict of its arguments) before the logit layer, where
+            Salimans et al. 2016 put it.
         name: model name.
     """
     size, shape = _output_size(input_dim, image_shape, "input_dim")
@@ -225,6 +230,7 @@ def mlp_discriminator(
         if dropout:
             x = layers.Dropout(dropout, seed=None if seed is None else seed + 1 + i,
                                name=f"dropout{i + 1}")(x)
+    x = add_minibatch_discrimination(x, minibatch_discrimination, seed)
     logits = layers.Dense(
         1,
         kernel_initializer=_initializer(kernel_initializer, seed, 100 + depth),

@@ -153,3 +153,77 @@ def test_tricks_compose_on_a_preset():
     gan = presets.build("dcgan_tiny", seed=0, label_flip=0.05, instance_noise=0.1, instance_noise_steps=10,
                         label_smoothing=0.1, ema_decay=0.99)
     testing.run_fit_check(gan, _digits(), steps=2)
+
+
+def test_diff_augment_is_what_d_sees_in_its_step():
+    """D's update equals the by-hand update on DiffAugment(real) vs DiffAugment(fake), each
+    augmented with the documented seeds (step seed + 13 for real, + 17 for fake)."""
+    from keras_gans.augment import diff_augment
+
+    b, policy = 8, "color,translation,cutout"
+    gan = _gan(diff_augment=policy)
+    gan.compile()
+    real = tf.constant(_digits(b))
+    latents = tf.random.normal([b, LATENT], seed=5)
+    seed = tf.stack([gan.seed, 0])
+    fake = gan.generator(latents, training=True)
+    _, d = _nets()
+    d.set_weights(gan.discriminator.get_weights())
+    with tf.GradientTape() as tape:
+        value = tf.reduce_mean(losses.get("modified").discriminator(
+            d(diff_augment(real, policy, seed=seed + 13)), d(diff_augment(fake, policy, seed=seed + 17))))
+    for v, grad in zip(d.trainable_variables, tape.gradient(value, d.trainable_variables)):
+        v.assign_sub(0.05 * grad)
+    gan.discriminator_step(real, latents, draw=0)
+    for got, want in zip(gan.discriminator.weights, d.weights):
+        np.testing.assert_allclose(np.array(got), np.array(want), rtol=1e-4, atol=1e-6)
+
+
+def test_diff_augment_reaches_the_generator_gradient():
+    images = tf.constant(_digits(8))
+    latents = tf.random.normal([8, 2, LATENT], seed=5)
+    results = []
+    for policy in (None, "translation,cutout"):
+        gan = _gan(diff_augment=policy)
+        gan.compile()
+        gan.train_step({"images": images, "latents": latents})
+        results.append(gan.generator.get_weights())
+    assert any(not np.allclose(a, b) for a, b in zip(*results))
+    with pytest.raises(ValueError, match="policy"):
+        _gan(diff_augment="colour")
+
+
+def test_image_pool_feeds_d_old_fakes():
+    """With a pool of 8 and batches of 8: the first D step fills the pool (D sees the new
+    fakes); later steps show D a mix of new fakes and ones stored before the step."""
+    gan = _gan(image_pool_size=8)
+    gan.compile()
+    seen = []
+    call = gan.discriminator.call
+
+    def spy(inputs, *args, **kwargs):
+        seen.append(np.array(inputs))
+        return call(inputs, *args, **kwargs)
+
+    gan.discriminator.call = spy
+    real = tf.constant(_digits(8))
+    fakes = []
+    for step in range(6):
+        latents = tf.random.normal([8, LATENT], seed=step)
+        new = gan.generator(latents, training=True).numpy()
+        stored = np.array(gan.image_pool.images)
+        seen.clear()
+        gan.discriminator_step(real, latents, draw=0)
+        shown = seen[1]
+        if step == 0:
+            np.testing.assert_allclose(shown, new, rtol=1e-5, atol=1e-6)
+            assert int(gan.image_pool.num_images) == 8
+            continue
+        from_new = [np.abs(new - row).max(axis=(1, 2, 3)).min() < 1e-5 for row in shown]
+        from_pool = [np.abs(stored - row).max(axis=(1, 2, 3)).min() < 1e-5 for row in shown]
+        assert all(a or b for a, b in zip(from_new, from_pool))
+        fakes.append(sum(from_pool) - sum(a and b for a, b in zip(from_new, from_pool)))
+    # 5 steps x 8 images, each old with probability 1/2: at least one old image in all.
+    assert 0 < sum(fakes) < 40
+    with pytest.raises(ValueError, match="unconditional"):
+        GAN(*_nets(), num_classes=3, image_pool_size=4)
