@@ -251,6 +251,16 @@ PRESETS = {
         _MIXTURE_GAN,
         model={"loss": "modified", "gradient_penalty": "r1", "gradient_penalty_weight": 10.0},
     ),
+    # Remedies aimed at mode collapse (seed 004), each the plain GAN plus one change.
+    # Unrolled GAN (Metz et al. 2017): G's loss through D unrolled 5 steps of D's own Adam,
+    # the official notebook's unrolling_steps=5 (same networks, batch and optimizers).
+    "mixture_unrolled": variant(_MIXTURE_GAN, model={"loss": "minimax", "unrolled_steps": 5}),
+    # Minibatch discrimination (Salimans et al. 2016): 100 kernels of dimension 5 (the
+    # official improved-gan code's MinibatchLayer defaults) before D's logit.
+    "mixture_minibatch": variant(_MIXTURE_GAN, discriminator={"minibatch_discrimination": 100}),
+    # Feature matching (Salimans et al. 2016) on D's last hidden layer.
+    "mixture_feature_matching": variant(_MIXTURE_GAN, model={"loss": "minimax",
+                                                             "feature_matching_layer": "dense2"}),
     # WGAN, LSGAN, DRAGAN: the paper configs, the same at Fashion-MNIST's 28x28x1 (WGAN,
     # LSGAN), and tiny configs (widths and resolution shrunk; training settings unchanged).
     "wgan": _WGAN,

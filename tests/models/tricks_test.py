@@ -227,3 +227,28 @@ def test_image_pool_feeds_d_old_fakes():
     assert 0 < sum(fakes) < 40
     with pytest.raises(ValueError, match="unconditional"):
         GAN(*_nets(), num_classes=3, image_pool_size=4)
+
+
+@pytest.mark.parametrize("builder", ["dcgan_stddev", "dcgan_minibatch", "mlp_minibatch"])
+def test_minibatch_options_make_d_look_across_the_batch(builder):
+    """Without the option D scores each sample alone; with it, changing sample 2 changes
+    sample 0's logit."""
+    from keras_gans.networks.mlp import mlp_discriminator
+
+    make = {
+        "dcgan_stddev": lambda **kw: dcgan_discriminator((8, 8, 1), base_filters=4, normalization=None, seed=0,
+                                                         **({"minibatch_stddev": 2} if kw else {})),
+        "dcgan_minibatch": lambda **kw: dcgan_discriminator((8, 8, 1), base_filters=4, normalization=None, seed=0,
+                                                            **({"minibatch_discrimination": 6} if kw else {})),
+        "mlp_minibatch": lambda **kw: mlp_discriminator(image_shape=(8, 8, 1), width=8, seed=0,
+                                                        **({"minibatch_discrimination": {"num_kernels": 6,
+                                                                                         "kernel_dim": 3}} if kw else {})),
+    }[builder]
+    x = _digits(4)
+    y = x.copy()
+    y[2] = -y[2]  # (MinibatchStddev groups samples n and n + B / group_size)
+    plain, option = make(), make(on=True)
+    assert float(abs(plain(x)[0, 0] - plain(y)[0, 0])) < 1e-6
+    assert float(abs(option(x)[0, 0] - option(y)[0, 0])) > 1e-6
+    testing.run_fit_check(GAN(_nets()[0], option, generator_optimizer=_sgd(), discriminator_optimizer=_sgd()),
+                          _digits(), steps=1)
