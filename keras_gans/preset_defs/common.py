@@ -46,10 +46,26 @@ def rmsprop(learning_rate, rho=0.99, epsilon=1e-16):
 
 
 def variant(base, **changes):
+    """A deep copy of preset ``base`` with ``changes``: network builder arguments and model
+    arguments are merged into the base's, other keys replaced."""
     preset = copy.deepcopy(base)
     for key, value in changes.items():
         if key in ("generator", "discriminator"):
             preset[key] = (preset[key][0], {**preset[key][1], **value})
+        elif key == "model":
+            preset[key] = {**preset[key], **value}
         else:
             preset[key] = value
     return preset
+
+
+def linear_decay(learning_rate, decay_steps):
+    """A learning-rate schedule config: ``learning_rate`` falling linearly to 0 over
+    ``decay_steps`` optimizer updates."""
+    return {
+        "module": "keras.optimizers.schedules",
+        "class_name": "PolynomialDecay",
+        "config": {"initial_learning_rate": learning_rate, "decay_steps": decay_steps,
+                   "end_learning_rate": 0.0, "power": 1.0},
+        "registered_name": None,
+    }

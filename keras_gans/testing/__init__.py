@@ -5,6 +5,7 @@ from keras_gans.testing.gan_checks import (
     run_export_check,
     run_fit_check,
     run_mirrored_equivalence_check,
+    run_mirrored_fit_check,
     run_save_restore_check,
 )
 
@@ -13,5 +14,6 @@ __all__ = [
     "run_export_check",
     "run_fit_check",
     "run_mirrored_equivalence_check",
+    "run_mirrored_fit_check",
     "run_save_restore_check",
 ]

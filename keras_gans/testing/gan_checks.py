@@ -18,6 +18,11 @@ import tensorflow as tf
 from keras_gans.export import export_generator
 
 
+def _int(variable):
+    """A scalar variable's value as an int, also for a mirrored one."""
+    return int(keras.ops.convert_to_numpy(variable.value))
+
+
 def _weights(model):
     return [np.array(w) for w in model.weights]
 
@@ -56,15 +61,15 @@ def run_fit_check(gan, images, steps=3, batch_size=None, labels=None):
     batch_size = batch_size or 4 * gan.n_critic
     ds = tf.data.Dataset.from_tensor_slices(images if labels is None else (images, labels)).repeat().batch(batch_size, drop_remainder=True)
     g_before, d_before = _weights(gan.generator), _weights(gan.discriminator)
-    d_it0, g_it0 = int(gan.d_optimizer.iterations), int(gan.g_optimizer.iterations)
+    d_it0, g_it0 = _int(gan.d_optimizer.iterations), _int(gan.g_optimizer.iterations)
     history = gan.fit(ds, epochs=1, steps_per_epoch=steps, verbose=0)
     for name, values in history.history.items():
         assert np.all(np.isfinite(values)), f"{name} is not finite: {values}"
     for label, before, model in (("generator", g_before, gan.generator), ("discriminator", d_before, gan.discriminator)):
         moved = any(not np.allclose(a, b) for a, b in zip(before, _weights(model)) if a.size)
         assert moved, f"the {label}'s weights did not change in {steps} steps"
-    assert int(gan.g_optimizer.iterations) - g_it0 == steps
-    assert int(gan.d_optimizer.iterations) - d_it0 == steps * gan.n_critic
+    assert _int(gan.g_optimizer.iterations) - g_it0 == steps
+    assert _int(gan.d_optimizer.iterations) - d_it0 == steps * gan.n_critic
     return history
 
 
@@ -77,7 +82,7 @@ def run_save_restore_check(gan, directory):
     labels = tf.constant([0, 1]) if getattr(gan, "num_classes", None) else None
     np.testing.assert_allclose(_g(restored, z, labels), _g(gan, z, labels), rtol=1e-6, atol=1e-6)
     assert restored.g_optimizer is not None, "the optimizers were not restored"
-    assert int(restored.d_optimizer.iterations) == int(gan.d_optimizer.iterations)
+    assert int(restored.d_optimizer.iterations) == _int(gan.d_optimizer.iterations)
     for a, b in zip(restored.d_optimizer.variables, gan.d_optimizer.variables):
         np.testing.assert_allclose(np.array(a), np.array(b), rtol=1e-6, atol=1e-7)
     return restored
@@ -166,3 +171,17 @@ def run_mirrored_equivalence_check(build_fn, images, latents, steps=2, atol=1e-5
         np.testing.assert_allclose(one, two, atol=atol, rtol=1e-4)
     moved = build_fn()
     assert any(not np.allclose(a, b) for a, b in zip(_weights(moved.generator), g1)), "no training happened"
+
+
+def run_mirrored_fit_check(build_fn, images, labels=None, steps=2, batch_size=None):
+    """Trains under ``MirroredStrategy`` on two logical devices: losses finite, weights moved,
+    the step counters right. For models whose replicas legitimately differ from one device
+    (batch norm, spectral norm's power iteration), where the equivalence check cannot apply."""
+    devices = tf.config.list_logical_devices("CPU")
+    assert len(devices) >= 2, "needs two logical CPU devices (see tests/conftest.py)"
+    strategy = tf.distribute.MirroredStrategy([d.name for d in devices[:2]])
+    with strategy.scope():
+        gan = build_fn()
+        gan.compile()
+    return run_fit_check(gan, images, steps=steps, labels=labels,
+                         batch_size=batch_size or 4 * gan.n_critic)
