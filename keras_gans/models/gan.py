@@ -222,6 +222,11 @@ class GAN(keras.Model):
             )
         _check_tricks(num_classes, mismatched_pairs, label_flip, instance_noise,
                       instance_noise_steps, diff_augment, image_pool_size, unrolled_steps)
+        if unrolled_steps and (gradient_penalty or weight_clip is not None):
+            raise ValueError(
+                "unrolled_steps unrolls D's plain loss; it does not combine with gradient_penalty "
+                f"or weight_clip (received {gradient_penalty!r}, {weight_clip!r})."
+            )
         if mismatched_pairs and not num_classes:
             raise ValueError("mismatched_pairs=True needs a conditional model (num_classes).")
         self.generator = generator
@@ -615,15 +620,16 @@ class GAN(keras.Model):
                 reported, loss = self._feature_matching_loss(real, labels, fake, fake_labels, seed)
             else:
                 fake_view = self.discriminator_view(fake, seed + 17)
-                real_view = self.discriminator_view(real, seed + 13)
+                real_view = real
+                if self.unrolled_steps or self.loss_pair.generator_needs_real:
+                    real_view = self.discriminator_view(real, seed + 13)
                 if self.unrolled_steps:
-                    fake_logits, real_logits = self._unrolled_logits(real_view, labels, fake_view, fake_labels)
+                    per_example = self._unrolled_generator_loss(real_view, labels, fake_view, fake_labels)
                 else:
-                    fake_logits = self._d(fake_view, fake_labels)
                     real_logits = None
                     if self.loss_pair.generator_needs_real:
                         real_logits = self._d(real_view, labels)
-                per_example = self.loss_pair.generator(fake_logits, real_logits)
+                    per_example = self.loss_pair.generator(self._d(fake_view, fake_labels), real_logits)
                 reported = tf.reduce_mean(per_example)
                 loss = self._replica_loss(per_example, self.generator)
         self._apply(tape, loss, self.generator, self.g_optimizer)
@@ -631,20 +637,26 @@ class GAN(keras.Model):
             ema_update(self.generator_ema.weights, self.generator.weights, self.ema_decay)
         return reported
 
-    def _unrolled_logits(self, real, labels, fake, fake_labels):
-        """D's logits on ``fake`` (and ``real``) under the weights D would have after
-        ``unrolled_steps`` updates of its own optimizer (Metz et al. 2017), differentiable
-        back to the generator through the unrolling. D itself is not changed."""
+    def _unrolled_generator_loss(self, real, labels, fake, fake_labels):
+        """G's per-example loss under the weights D would have after ``unrolled_steps``
+        updates of its own optimizer on this batch (Metz et al. 2017), differentiated back to
+        G through the unrolling; D itself is not changed. With the minimax loss G minimises
+        ``-L_D`` at the unrolled weights, real term included (through the unrolling it
+        depends on G too), as the official notebook does; other losses use their G loss."""
         d_in = lambda x, y: [x, y] if self.num_classes else x  # noqa: E731
+        real_in, fake_in = d_in(real, labels), d_in(fake, fake_labels)
         weights = unrolled.unrolled_discriminator_weights(
-            self.discriminator, self.d_optimizer, self._discriminator_loss,
-            d_in(real, labels), d_in(fake, fake_labels), self.unrolled_steps,
+            self.discriminator, self.d_optimizer, self._discriminator_loss, real_in, fake_in,
+            self.unrolled_steps,
         )
-        fake_logits = unrolled.call_with_weights(self.discriminator, weights, d_in(fake, fake_labels))
-        real_logits = None
-        if self.loss_pair.generator_needs_real:
-            real_logits = unrolled.call_with_weights(self.discriminator, weights, d_in(real, labels))
-        return fake_logits, real_logits
+        if self.loss_name == "minimax":
+            loss_fn = lambda fake_logits, real_logits: -self._discriminator_loss(real_logits, fake_logits)  # noqa: E731
+            needs_real = True
+        else:
+            loss_fn, needs_real = self.loss_pair.generator, self.loss_pair.generator_needs_real
+        return unrolled.unrolled_generator_loss(
+            self.discriminator, weights, loss_fn, fake_in, real_in if needs_real else None
+        )
 
     def train_step(self, data):
         if self.g_optimizer is None:

@@ -252,3 +252,45 @@ def test_minibatch_options_make_d_look_across_the_batch(builder):
     assert float(abs(option(x)[0, 0] - option(y)[0, 0])) > 1e-6
     testing.run_fit_check(GAN(_nets()[0], option, generator_optimizer=_sgd(), discriminator_optimizer=_sgd()),
                           _digits(), steps=1)
+
+
+def test_unrolled_g_step_changes_g_gradient_and_leaves_d_alone():
+    """With unrolled_steps the G update differs from the plain one, D's weights and D's
+    optimizer are untouched by the G step, and G's loss equals -L_D at the unrolled weights
+    (minimax), recomputed here with explicit SGD steps on a copy of D."""
+    real = tf.constant(_digits(8))
+    latents = tf.random.normal([8, LATENT], seed=4)
+    results = {}
+    for steps in (0, 2):
+        gan = _gan(loss="minimax", unrolled_steps=steps)
+        gan.compile()
+        d_before = gan.discriminator.get_weights()
+        d_it = int(gan.d_optimizer.iterations)
+        _, d_copy = _nets()
+        d_copy.set_weights(d_before)
+        fake = gan.generator(latents, training=True)
+        for _ in range(steps):  # the D update the unrolling simulates (plain SGD, lr 0.05)
+            with tf.GradientTape() as tape:
+                value = tf.reduce_mean(losses.get("minimax").discriminator(d_copy(real), d_copy(fake)))
+            for v, grad in zip(d_copy.trainable_variables, tape.gradient(value, d_copy.trainable_variables)):
+                v.assign_sub(0.05 * grad)
+        expected = -np.mean(losses.get("minimax").discriminator(d_copy(real), d_copy(fake)))
+        if steps == 0:
+            expected = np.mean(losses.get("minimax").generator(d_copy(fake)))
+        loss = float(gan.generator_step(real, latents))
+        assert loss == pytest.approx(expected, rel=1e-4)
+        for a, b in zip(d_before, gan.discriminator.get_weights()):
+            np.testing.assert_array_equal(a, b)
+        assert int(gan.d_optimizer.iterations) == d_it
+        results[steps] = gan.generator.get_weights()
+    assert any(not np.allclose(a, b) for a, b in zip(results[0], results[2]))
+    with pytest.raises(ValueError, match="unrolled_steps"):
+        _gan(unrolled_steps=2, gradient_penalty="wgan", loss="wasserstein")
+
+
+def test_unrolled_mixture_preset_trains():
+    from keras_gans.data import mixtures
+
+    gan = presets.build("mixture_unrolled", seed=0)
+    testing.run_fit_check(gan, np.asarray(mixtures.sample("ring8", 256, seed=0), "float32"), steps=2,
+                          batch_size=64)

@@ -1,0 +1,252 @@
+"""VEEGAN: a reconstructor network F: x -> z and a discriminator on (z, x) pairs.
+
+Srivastava, Valkov, Russell, Gutmann & Sutton, "VEEGAN: Reducing Mode Collapse in GANs using
+Implicit Variational Learning", NeurIPS 2017; official code github akashgit/VEEGAN (the 2-D
+ring / grid notebook, TensorFlow 1, and an MNIST notebook in Julia/Knet).
+
+The generator G maps noise z ~ p0 to data; the reconstructor F maps data back to noise. A
+discriminator D on joint pairs tells generator pairs (z, G(z)) from reconstructor pairs
+(F(x), x), x ~ data. D is trained with the usual cross-entropy; G and F minimise the paper's
+bound (Algorithm 1)
+
+    O(G, F) = mean_i D_official(z_i, G(z_i)) + mean_i d(z_i, F(G(z_i))),
+
+an estimate of KL(q(x|z) p0(z) || p(z|x) p(x)) through the discriminator's logit (the log
+density ratio at D's optimum) plus an autoencoder loss on the *noise* (F gets only this
+term's gradient; G gets both). In the official 2-D code the reconstructor is Gaussian,
+p(z|x) = N(F(x), I), so D sees reconstructor pairs with z = F(x) + N(0, I) noise and the
+reconstruction term is -log N(z; F(G(z)), I) = 0.5 * ||z - F(G(z))||^2 + const; that is our
+default (``reconstructor_noise_std=1``, ``reconstruction_weight=0.5``).
+
+Sign convention: the official 2-D code labels generator pairs 1 and reconstructor pairs 0 and
+G minimises +logit; we use the library's convention (``keras_gans.losses``): reconstructor
+pairs play "real" (target 1), generator pairs "fake" (target 0), so our logit is the negative
+of theirs and G's adversarial term is ``-D(z, G(z))`` per example (the Wasserstein-form
+generator loss). The updates are identical.
+
+Where we differ from the official code, and why:
+
+* it updates D and (G, F) simultaneously from one batch (one ``sess.run`` of both train ops);
+  our ``train_step`` alternates (D first), as every GAN in this library does;
+* it trains G and F with one Adam optimizer over both networks' variables; we keep a third
+  optimizer for F (``reconstructor_optimizer``, by default a copy of the generator's), which
+  is the same update, since Adam acts per parameter. (It also shares that Adam object with
+  D, whose TF1 beta-power accumulators are then advanced by both train ops; we do not copy
+  that quirk.)
+* the official 2-D generator takes an extra 1-dimensional N(0, 1) input besides its 254-d
+  noise, which does not enter D's pairs or the reconstruction; our generators take z only.
+
+Data: elements as for :class:`~keras_gans.models.gan.GAN` (fed ``latents`` make a run
+reproducible across device counts; the reconstructor noise is drawn from the step seed and
+replica, so turn it off, ``reconstructor_noise_std=0``, to compare device counts exactly).
+"""
+
+import copy
+
+import keras
+import tensorflow as tf
+
+from keras_gans import losses as losses_lib
+from keras_gans.models.gan import GAN, _optimizer_from, _serialize_optimizer, clip_weights, ema_update
+
+_LOSSES = ("minimax", "modified")
+_UNSUPPORTED = ("gradient_penalty", "num_classes", "mismatched_pairs", "label_flip", "instance_noise",
+                "diff_augment", "image_pool_size", "feature_matching_layer", "unrolled_steps")
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class VEEGAN(GAN):
+    """VEEGAN (Srivastava et al. 2017): generator, reconstructor and a joint discriminator.
+
+    Args:
+        generator: ``keras.Model`` mapping ``[B, latent_dim]`` noise to data.
+        discriminator: ``keras.Model`` called as ``discriminator([z, x])`` on a batch of
+            latents ``[B, latent_dim]`` and data ``[B, ...]``, returning logits ``[B, ...]``
+            (e.g. ``preset_defs.veegan.joint_mlp_discriminator``).
+        reconstructor: ``keras.Model`` F mapping data to ``[B, latent_dim]``.
+        reconstruction_weight: weight of ``||z - F(G(z))||^2`` (summed over latent dims) in
+            the G/F loss; 0.5 is the official 2-D code's unit-variance Gaussian likelihood,
+            1.0 its MNIST notebook's squared error.
+        reconstructor_noise_std: std of the Gaussian noise added to F(x) in the pairs D sees
+            (the Gaussian reconstructor p(z|x) = N(F(x), std^2 I) of the official 2-D code:
+            1.0); 0 makes F deterministic (the MNIST notebook).
+        reconstructor_optimizer: optimizer config for F used by ``compile()`` when no
+            ``r_optimizer`` is given; ``None`` copies the generator optimizer's settings.
+        loss: ``"minimax"`` or ``"modified"``; both give D the sigmoid cross-entropy. G's
+            adversarial term is always the paper's raw logit, not a GAN generator loss.
+        **kwargs: the other :class:`GAN` arguments (``n_critic``, ``label_smoothing``,
+            ``latent_distribution``, ``ema_decay``, ``weight_clip``, optimizers, ``seed``).
+            Options that call D on data alone (gradient penalties, ``num_classes``,
+            ``label_flip``, ``instance_noise``, ``diff_augment``, ``image_pool_size``,
+            ``feature_matching_layer``, ``unrolled_steps``) raise a ``ValueError``.
+
+    Example:
+        >>> from keras_gans import presets
+        >>> from keras_gans.data import mixtures
+        >>> gan = presets.build("mixture_veegan")
+        >>> gan.compile()   # the official Adam(1e-3, beta_1=0.5) for G, F and D
+        >>> gan.fit(mixtures.load("ring8", batch_size=500), steps_per_epoch=1000)
+    """
+
+    def __init__(
+        self,
+        generator,
+        discriminator,
+        reconstructor=None,
+        reconstruction_weight=0.5,
+        reconstructor_noise_std=1.0,
+        reconstructor_optimizer=None,
+        loss="minimax",
+        **kwargs,
+    ):
+        unsupported = {k: kwargs[k] for k in _UNSUPPORTED if kwargs.get(k)}
+        if unsupported:
+            raise ValueError(
+                "VEEGAN's discriminator takes (z, x) pairs of an unconditional model; the GAN "
+                "options that call it on data alone (penalties, conditioning, augmentation, "
+                "image pool, feature matching, unrolling, label flips) are not supported. "
+                f"Received {unsupported}; expected them unset."
+            )
+        if loss not in _LOSSES:
+            raise ValueError(
+                f"VEEGAN trains D with the sigmoid cross-entropy: loss must be one of {_LOSSES}; "
+                f"received {loss!r}."
+            )
+        super().__init__(generator, discriminator, loss=loss, **kwargs)
+        if not isinstance(reconstructor, keras.Model):
+            raise ValueError(
+                "reconstructor must be a keras.Model mapping data to latents; received "
+                f"{type(reconstructor).__name__}."
+            )
+        out = reconstructor.output_shape
+        if not isinstance(out, tuple) or len(out) != 2 or out[-1] != self.latent_dim:
+            raise ValueError(
+                f"reconstructor must output [B, latent_dim={self.latent_dim}]; received output "
+                f"shape {out}."
+            )
+        if len(discriminator.inputs) != 2:
+            raise ValueError(
+                "discriminator must take two inputs [z, x] (latents, data); received a model "
+                f"with {len(discriminator.inputs)} input(s)."
+            )
+        z_shape = tuple(discriminator.inputs[0].shape[1:])
+        if z_shape != (self.latent_dim,):
+            raise ValueError(
+                f"discriminator's first input must be the latents, shape ({self.latent_dim},); "
+                f"received {z_shape}."
+            )
+        for name, value in (("reconstruction_weight", reconstruction_weight),
+                            ("reconstructor_noise_std", reconstructor_noise_std)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+                raise ValueError(f"{name} must be a non-negative number; received {value!r}.")
+        self.reconstructor = reconstructor
+        self.reconstruction_weight = float(reconstruction_weight)
+        self.reconstructor_noise_std = float(reconstructor_noise_std)
+        self.reconstructor_optimizer_config = _serialize_optimizer(reconstructor_optimizer)
+        self.r_optimizer = None
+        self.recon_tracker = keras.metrics.Mean(name="recon")
+
+    # ------------------------------------------------------------------ compile / config
+    def compile(self, g_optimizer=None, d_optimizer=None, r_optimizer=None, **kwargs):
+        """Sets the three optimizers; ``None`` takes the construction-time settings (F's
+        defaults to a fresh copy of the generator optimizer)."""
+        super().compile(g_optimizer=g_optimizer, d_optimizer=d_optimizer, **kwargs)
+        if r_optimizer is None:
+            r_optimizer = self.reconstructor_optimizer_config
+        if r_optimizer is None:  # the official code: one Adam for G and F
+            r_optimizer = keras.optimizers.serialize(self.g_optimizer)
+        self.r_optimizer = _optimizer_from(r_optimizer, "r_optimizer")
+        if self.r_optimizer is self.g_optimizer or self.r_optimizer is self.d_optimizer:
+            raise ValueError("r_optimizer must be an optimizer object of its own.")
+        self.r_optimizer.build(self.reconstructor.trainable_variables)
+
+    def get_compile_config(self):
+        config = super().get_compile_config()
+        if config is not None:
+            config["r_optimizer"] = keras.optimizers.serialize(self.r_optimizer)
+        return config
+
+    def compile_from_config(self, config):
+        config = dict(config)
+        optimizers = {
+            key: keras.optimizers.deserialize(config.pop(key))
+            for key in ("g_optimizer", "d_optimizer", "r_optimizer") if key in config
+        }
+        keep = ("jit_compile", "steps_per_execution", "run_eagerly")
+        self.compile(**optimizers, **{k: config[k] for k in keep if k in config})
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "reconstructor": keras.saving.serialize_keras_object(self.reconstructor),
+                "reconstruction_weight": self.reconstruction_weight,
+                "reconstructor_noise_std": self.reconstructor_noise_std,
+                "reconstructor_optimizer": self.reconstructor_optimizer_config,
+            }
+        )
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = copy.deepcopy(config)  # Keras' deserializer consumes the nested dicts
+        for key in ("generator", "discriminator", "reconstructor"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)
+
+    @property
+    def metrics(self):
+        return super().metrics + [self.recon_tracker]
+
+    # ------------------------------------------------------------------ training
+    def reconstructor_noise(self, shape, draw):
+        """The N(0, std^2) noise added to F(x) in D's pairs for critic step ``draw``."""
+        return self.reconstructor_noise_std * tf.random.stateless_normal(
+            shape, self._step_seed(draw + 2000)
+        )
+
+    def discriminator_step(self, real, latents, draw, labels=None, fake_labels=None):
+        """One D update on generator pairs (z, G(z)) vs reconstructor pairs (F(x) + noise, x)."""
+        if latents is None:
+            latents = self.sample_latents(tf.shape(real)[0], self._step_seed(draw))
+        fake = self.generator(latents, training=True)
+        inferred = self.reconstructor(real, training=True)
+        if self.reconstructor_noise_std:
+            inferred = inferred + self.reconstructor_noise(tf.shape(inferred), draw)
+        with tf.GradientTape() as tape:
+            real_logits = self.discriminator([inferred, real], training=True)
+            fake_logits = self.discriminator([latents, fake], training=True)
+            per_example = self._discriminator_loss(real_logits, fake_logits)
+            loss = self._replica_loss(per_example, self.discriminator)
+        self._apply(tape, loss, self.discriminator, self.d_optimizer)
+        if self.weight_clip is not None:
+            clip_weights(self.discriminator.trainable_variables, self.weight_clip)
+        return tf.reduce_mean(per_example), tf.zeros([])
+
+    def generator_step(self, real, latents, labels=None, fake_labels=None):
+        """One joint update of G and F on ``-D(z, G(z)) + w * ||z - F(G(z))||^2``.
+
+        ``real`` only sets the batch size of the latent draw (``labels`` and ``fake_labels``
+        are always ``None``: VEEGAN is unconditional).
+        """
+        if latents is None:
+            latents = self.sample_latents(tf.shape(real)[0], self._step_seed(-1))
+        g_vars = self.generator.trainable_variables
+        r_vars = self.reconstructor.trainable_variables
+        with tf.GradientTape() as tape:
+            fake = self.generator(latents, training=True)
+            fake_logits = self.discriminator([latents, fake], training=True)
+            adversarial = losses_lib.wasserstein_generator_loss(fake_logits)  # -D(z, G(z))
+            reconstructed = self.reconstructor(fake, training=True)
+            recon = tf.reduce_sum(tf.square(tf.cast(latents, reconstructed.dtype) - reconstructed), -1)
+            per_example = adversarial + self.reconstruction_weight * tf.cast(recon, adversarial.dtype)
+            loss = self._replica_loss(per_example, self.generator)
+            if self.reconstructor.losses:
+                loss += tf.nn.scale_regularization_loss(tf.add_n(self.reconstructor.losses))
+        grads = tape.gradient(loss, g_vars + r_vars)
+        self.g_optimizer.apply_gradients(zip(grads[: len(g_vars)], g_vars))
+        self.r_optimizer.apply_gradients(zip(grads[len(g_vars):], r_vars))
+        if self.generator_ema is not None:
+            ema_update(self.generator_ema.weights, self.generator.weights, self.ema_decay)
+        self.recon_tracker.update_state(tf.reduce_mean(recon))
+        return tf.reduce_mean(per_example)
