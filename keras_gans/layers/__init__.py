@@ -1,0 +1,14 @@
+"""Layers the papers need beyond Keras' own."""
+
+from keras_gans.layers.attention import SelfAttention
+from keras_gans.layers.conditional_norm import ConditionalBatchNormalization
+from keras_gans.layers.maxout import Maxout
+from keras_gans.layers.minibatch import MinibatchDiscrimination, MinibatchStddev
+
+__all__ = [
+    "ConditionalBatchNormalization",
+    "Maxout",
+    "MinibatchDiscrimination",
+    "MinibatchStddev",
+    "SelfAttention",
+]

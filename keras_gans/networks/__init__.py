@@ -1,5 +1,6 @@
 """Generator and discriminator builders per paper (no training logic)."""
 
+from keras_gans.networks.cgan import cgan_discriminator, cgan_generator
 from keras_gans.networks.dcgan import dcgan_discriminator, dcgan_generator
 from keras_gans.networks.lsgan import lsgan_discriminator, lsgan_generator
 from keras_gans.networks.mlp import (
@@ -8,9 +9,17 @@ from keras_gans.networks.mlp import (
     mlp_discriminator,
     mlp_generator,
 )
+from keras_gans.networks.resnet import (
+    sagan_discriminator,
+    sagan_generator,
+    sngan_discriminator,
+    sngan_generator,
+)
 from keras_gans.networks.wgan import wgan_generator
 
 __all__ = [
+    "cgan_discriminator",
+    "cgan_generator",
     "dcgan_discriminator",
     "dcgan_generator",
     "goodfellow_discriminator",
@@ -19,5 +28,9 @@ __all__ = [
     "lsgan_generator",
     "mlp_discriminator",
     "mlp_generator",
+    "sagan_discriminator",
+    "sagan_generator",
+    "sngan_discriminator",
+    "sngan_generator",
     "wgan_generator",
 ]
