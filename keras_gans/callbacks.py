@@ -88,6 +88,57 @@ class SampleGrid(keras.callbacks.Callback):
             self._writer.flush()
 
 
+class ReconstructionGrid(keras.callbacks.Callback):
+    """Writes :func:`reconstruction_grid` of fixed real images at the end of each epoch.
+
+    Args:
+        images: real images ``[N, H, W, C]`` in [-1, 1].
+        directory: PNGs go to ``<directory>/epoch_<NNN>.png``.
+        columns, scale: grid layout (see :func:`reconstruction_grid`).
+        every: write every this many epochs.
+    """
+
+    def __init__(self, images, directory, columns=8, scale=1, every=1):
+        super().__init__()
+        self.images = np.asarray(images, np.float32)
+        self.directory = directory
+        self.columns = columns
+        self.scale = scale
+        self.every = every
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every:
+            return
+        path = os.path.join(self.directory, f"epoch_{epoch + 1:03d}.png")
+        reconstruction_grid(self.model, self.images, path, columns=self.columns, scale=self.scale)
+
+
+def reconstruction_grid(model, images, path, columns=8, scale=1):
+    """Saves a grid whose odd rows are ``images`` and even rows their reconstructions.
+
+    Args:
+        model: a :class:`keras_gans.models.vaegan.VAEGAN` (anything with ``reconstruct``).
+        images: ``[N, H, W, C]`` in [-1, 1]; N is rounded down to a multiple of ``columns``.
+        path: PNG path.
+        columns: images per row.
+        scale: integer enlargement.
+
+    Returns:
+        ``(path, mean squared pixel error of the reconstructions)``.
+    """
+    images = np.asarray(images, np.float32)
+    n = (len(images) // columns) * columns
+    if n == 0:
+        raise ValueError(f"Need at least columns={columns} images; received {len(images)}.")
+    images = images[:n]
+    recon = model.reconstruct(images)
+    rows = []
+    for start in range(0, n, columns):
+        rows += [images[start : start + columns], recon[start : start + columns]]
+    save_image_grid(np.concatenate(rows), path, columns=columns, scale=scale)
+    return path, float(np.mean((recon - images) ** 2))
+
+
 # --------------------------------------------------------------------------------------
 # Metric evaluation during fit
 # --------------------------------------------------------------------------------------

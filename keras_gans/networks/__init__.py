@@ -15,6 +15,7 @@ from keras_gans.networks.resnet import (
     sngan_discriminator,
     sngan_generator,
 )
+from keras_gans.networks.vaegan import vaegan_decoder, vaegan_discriminator, vaegan_encoder
 from keras_gans.networks.wgan import wgan_generator
 
 __all__ = [
@@ -32,5 +33,8 @@ __all__ = [
     "sagan_generator",
     "sngan_discriminator",
     "sngan_generator",
+    "vaegan_decoder",
+    "vaegan_discriminator",
+    "vaegan_encoder",
     "wgan_generator",
 ]

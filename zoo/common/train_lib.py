@@ -17,7 +17,7 @@ import keras
 
 from keras_gans import data, presets
 from keras_gans import distribute as distribute_lib
-from keras_gans.callbacks import EvaluateMetrics, SampleGrid, save_image_grid
+from keras_gans.callbacks import EvaluateMetrics, ReconstructionGrid, SampleGrid, save_image_grid
 from keras_gans.export import export_generator
 from keras_gans.metrics.extractors import default_extractor
 
@@ -99,6 +99,16 @@ class TrainConfig:
         return self
 
 
+def real_images(dataset, image_size, num_images, split=None, data_dir=None, seed=0):
+    """``num_images`` images of ``dataset`` in [-1, 1] (its test split when it has one)."""
+    if split is None:
+        counts = data.info(dataset, data_dir=data_dir).num_examples or {}
+        split = "test" if "test" in counts else "train"
+    ds = data.load(dataset, split=split, batch_size=num_images, image_size=image_size, shuffle=True,
+                   seed=seed, data_dir=data_dir, cache=False)
+    return next(iter(ds)).numpy()
+
+
 def _is_chief(strategy):
     resolver = getattr(strategy, "cluster_resolver", None)
     return resolver is None or not getattr(resolver, "task_type", None) or (
@@ -175,6 +185,12 @@ def run(config, extra_callbacks=()):
                 log_dir=os.path.join(out, "logs"),
             ),
         ]
+        if hasattr(gan, "reconstruct"):  # autoencoding models (VAE-GAN): x and Dec(Enc(x))
+            callbacks.append(ReconstructionGrid(
+                real_images(dataset_name, image_size, 32, data_dir=config.data_dir, seed=config.seed),
+                os.path.join(out, "reconstructions"), scale=max(1, 128 // image_size),
+                every=config.grid_every,
+            ))
         if config.eval_every:
             # Before TensorBoard and CSVLogger, which then record the scores it adds to logs.
             real, _ = data.load_numpy(dataset_name, "test", data_dir=config.data_dir)
