@@ -26,7 +26,8 @@ import keras
 from keras import layers
 
 from keras_gans.layers.maxout import Maxout
-from keras_gans.networks.mlp import _check_image_shape, _check_positive_int, _check_rate, _initializer
+from keras_gans.networks.checks import check_image_shape, check_int, check_rate
+from keras_gans.networks.mlp import _initializer
 
 __all__ = ["cgan_discriminator", "cgan_generator"]
 
@@ -62,9 +63,9 @@ def cgan_generator(
     for value, what in ((latent_dim, "latent_dim"), (num_classes, "num_classes"),
                         (latent_units, "latent_units"), (label_units, "label_units"),
                         (joint_units, "joint_units")):
-        _check_positive_int(value, what)
-    _check_rate(dropout, "dropout")
-    image_shape = _check_image_shape(image_shape)
+        check_int(value, what)
+    check_rate(dropout, "dropout")
+    image_shape = check_image_shape(image_shape)
 
     def dense(units, offset, activation, layer_name):
         return layers.Dense(units, activation=activation, name=layer_name,
@@ -114,9 +115,9 @@ def cgan_discriminator(
                         (image_pieces, "image_pieces"), (label_units, "label_units"),
                         (label_pieces, "label_pieces"), (joint_units, "joint_units"),
                         (joint_pieces, "joint_pieces")):
-        _check_positive_int(value, what)
-    _check_rate(dropout, "dropout")
-    image_shape = _check_image_shape(image_shape)
+        check_int(value, what)
+    check_rate(dropout, "dropout")
+    image_shape = check_image_shape(image_shape)
 
     def maxout(units, pieces, offset, layer_name):
         return Maxout(units, pieces, kernel_initializer=_initializer(kernel_initializer, seed, offset),

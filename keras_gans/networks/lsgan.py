@@ -28,6 +28,8 @@ that overshoots (2 -> 4 -> 8, cropped to 7 -> 14 -> 28), as the DCGAN builder do
 import keras
 from keras import layers
 
+from keras_gans.networks.checks import check_int, check_square_image_shape
+
 __all__ = ["lsgan_discriminator", "lsgan_generator"]
 
 _N_DOWN = 4  # stride-2 steps in both networks
@@ -42,21 +44,9 @@ def _sizes(size):
 
 
 def _check(image_shape, base_filters):
-    if (
-        not isinstance(image_shape, (tuple, list))
-        or len(image_shape) != 3
-        or not all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in image_shape)
-    ):
-        raise ValueError(
-            f"image_shape must be (height, width, channels) with positive ints; received {image_shape!r}."
-        )
-    if image_shape[0] != image_shape[1]:
-        raise ValueError(f"LSGAN networks need square images; received {image_shape!r}.")
-    if image_shape[0] < 8:
-        raise ValueError(f"image size must be at least 8 pixels; received {image_shape!r}.")
-    if not isinstance(base_filters, int) or isinstance(base_filters, bool) or base_filters < 1:
-        raise ValueError(f"base_filters must be a positive int; received {base_filters!r}.")
-    return tuple(image_shape)
+    image_shape = check_square_image_shape(image_shape, "LSGAN", min_size=8)
+    check_int(base_filters, "base_filters")
+    return image_shape
 
 
 def _normal(seed, offset, truncated=False):

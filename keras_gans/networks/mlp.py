@@ -34,6 +34,7 @@ import keras
 from keras import layers
 
 from keras_gans.layers.maxout import Maxout
+from keras_gans.networks.checks import check_image_shape, check_int, check_rate
 from keras_gans.networks.options import add_minibatch_discrimination
 
 __all__ = [
@@ -44,34 +45,6 @@ __all__ = [
 ]
 
 
-def _check_positive_int(value, what):
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{what} must be a positive int; received {value!r}.")
-
-
-def _check_non_negative_int(value, what):
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ValueError(f"{what} must be a non-negative int; received {value!r}.")
-
-
-def _check_rate(value, what):
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0.0 <= value < 1.0:
-        raise ValueError(f"{what} must be in [0, 1); received {value!r}.")
-
-
-def _check_image_shape(image_shape):
-    if (
-        not isinstance(image_shape, (tuple, list))
-        or not image_shape
-        or not all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in image_shape)
-    ):
-        raise ValueError(
-            f"image_shape must be a tuple of positive ints, e.g. (28, 28, 1); received "
-            f"{image_shape!r}."
-        )
-    return tuple(image_shape)
-
-
 def _output_size(dim, image_shape, dim_name):
     """Resolves ``dim`` / ``image_shape`` (exactly one given) to (flat size, shape)."""
     if (dim is None) == (image_shape is None):
@@ -80,9 +53,9 @@ def _output_size(dim, image_shape, dim_name):
             f"{dim_name}={dim!r}, image_shape={image_shape!r}."
         )
     if image_shape is not None:
-        image_shape = _check_image_shape(image_shape)
+        image_shape = check_image_shape(image_shape)
         return math.prod(image_shape), image_shape
-    _check_positive_int(dim, dim_name)
+    check_int(dim, dim_name)
     return dim, (dim,)
 
 
@@ -142,10 +115,10 @@ def mlp_generator(
         >>> g(keras.random.normal((4, 256))).shape
         (4, 2)
     """
-    _check_positive_int(latent_dim, "latent_dim")
+    check_int(latent_dim, "latent_dim")
     size, shape = _output_size(output_dim, image_shape, "output_dim")
-    _check_positive_int(width, "width")
-    _check_non_negative_int(depth, "depth")
+    check_int(width, "width")
+    check_int(depth, "depth", minimum=0)
     _check_activation(activation, "activation")
     _check_activation(output_activation, "output_activation")
 
@@ -207,14 +180,14 @@ def mlp_discriminator(
         name: model name.
     """
     size, shape = _output_size(input_dim, image_shape, "input_dim")
-    _check_positive_int(width, "width")
-    _check_non_negative_int(depth, "depth")
+    check_int(width, "width")
+    check_int(depth, "depth", minimum=0)
     if maxout_pieces is not None:
-        _check_positive_int(maxout_pieces, "maxout_pieces")
+        check_int(maxout_pieces, "maxout_pieces")
     else:
         _check_activation(activation, "activation")
-    _check_rate(input_dropout, "input_dropout")
-    _check_rate(dropout, "dropout")
+    check_rate(input_dropout, "input_dropout")
+    check_rate(dropout, "dropout")
 
     inputs = keras.Input(shape, name="images" if image_shape is not None else "points")
     x = layers.Flatten(name="flatten")(inputs) if len(shape) > 1 else inputs

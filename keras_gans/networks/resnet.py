@@ -57,6 +57,7 @@ import keras
 from keras import layers
 
 from keras_gans.layers.attention import SelfAttention
+from keras_gans.networks.checks import check_square_image_shape
 from keras_gans.layers.conditional_norm import ConditionalBatchNormalization
 
 # Batch-norm settings of the two official codes: (momentum, epsilon).
@@ -69,20 +70,6 @@ _SAGAN_BN = (0.9999, 1e-5)  # tf.contrib.layers.batch_norm(decay=0.9999) on G's 
 def _check_int(value, what, minimum=1):
     if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
         raise ValueError(f"{what} must be an int >= {minimum}; received {value!r}.")
-
-
-def _check_image_shape(image_shape):
-    if (
-        not isinstance(image_shape, (tuple, list))
-        or len(image_shape) != 3
-        or not all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in image_shape)
-    ):
-        raise ValueError(
-            f"image_shape must be (height, width, channels) with positive ints; received {image_shape!r}."
-        )
-    if image_shape[0] != image_shape[1]:
-        raise ValueError(f"ResNet GAN networks need square images; received {image_shape!r}.")
-    return tuple(image_shape)
 
 
 def _check_num_classes(num_classes):
@@ -300,7 +287,7 @@ def sngan_generator(
         >>> g(keras.random.normal((2, 128))).shape
         (2, 32, 32, 3)
     """
-    image_shape = _check_image_shape(image_shape)
+    image_shape = check_square_image_shape(image_shape, "ResNet GAN")
     _check_int(channels, "channels")
     num_classes = _check_num_classes(num_classes)
     bottom, steps = _ladder(image_shape[0], bottom_width)
@@ -345,7 +332,7 @@ def sngan_discriminator(
         >>> d(keras.ops.zeros((2, 32, 32, 3))).shape
         (2, 1)
     """
-    image_shape = _check_image_shape(image_shape)
+    image_shape = check_square_image_shape(image_shape, "ResNet GAN")
     _check_int(channels, "channels")
     _check_int(num_downsamples, "num_downsamples")
     _check_int(num_plain_blocks, "num_plain_blocks", minimum=0)
@@ -413,7 +400,7 @@ def sagan_generator(
         >>> g([keras.random.normal((2, 128)), keras.ops.array([1, 2])]).shape
         (2, 32, 32, 3)
     """
-    image_shape = _check_image_shape(image_shape)
+    image_shape = check_square_image_shape(image_shape, "ResNet GAN")
     num_classes = _check_num_classes(num_classes)
     _check_int(base_channels, "base_channels")
     size = image_shape[0]
@@ -481,7 +468,7 @@ def sagan_discriminator(
         >>> d([keras.ops.zeros((2, 32, 32, 3)), keras.ops.array([1, 2])]).shape
         (2, 1)
     """
-    image_shape = _check_image_shape(image_shape)
+    image_shape = check_square_image_shape(image_shape, "ResNet GAN")
     num_classes = _check_num_classes(num_classes)
     _check_int(base_channels, "base_channels")
     size = image_shape[0]

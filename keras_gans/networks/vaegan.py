@@ -42,6 +42,8 @@ size the encoder ends at and crops after a transposed convolution where the size
 import keras
 from keras import layers
 
+from keras_gans.networks.checks import check_square_image_shape
+
 _NORMALIZATIONS = ("batch", None)
 
 
@@ -51,20 +53,6 @@ def _sizes(size, n):
     for _ in range(n):
         sizes.append((sizes[-1] + 1) // 2)
     return sizes
-
-
-def _check_image_shape(image_shape):
-    if (
-        not isinstance(image_shape, (tuple, list))
-        or len(image_shape) != 3
-        or not all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in image_shape)
-    ):
-        raise ValueError(
-            f"image_shape must be (height, width, channels) with positive ints; received {image_shape!r}."
-        )
-    if image_shape[0] != image_shape[1]:
-        raise ValueError(f"VAE-GAN networks need square images; received image_shape={image_shape!r}.")
-    return tuple(image_shape)
 
 
 def _check_positive(name, value):
@@ -150,7 +138,7 @@ def vaegan_encoder(
         >>> enc = vaegan_encoder((64, 64, 3), latent_dim=128)
         >>> mu, log_var = enc(keras.random.normal((2, 64, 64, 3)))
     """
-    image_shape = _check_image_shape(image_shape)
+    image_shape = check_square_image_shape(image_shape, "VAE-GAN")
     filters = _check_filters("filters", filters)
     _check_positive("latent_dim", latent_dim)
     _check_positive("dense_units", dense_units)
@@ -212,7 +200,7 @@ def vaegan_decoder(
         seed: optional int seed for the initializers.
         name: model name.
     """
-    image_shape = _check_image_shape(image_shape)
+    image_shape = check_square_image_shape(image_shape, "VAE-GAN")
     filters = _check_filters("filters", filters)
     _check_positive("latent_dim", latent_dim)
     _check_positive("projection_filters", projection_filters)
@@ -282,7 +270,7 @@ def vaegan_discriminator(
         seed: optional int seed for the initializers.
         name: model name.
     """
-    image_shape = _check_image_shape(image_shape)
+    image_shape = check_square_image_shape(image_shape, "VAE-GAN")
     filters = _check_filters("filters", filters)
     _check_positive("first_filters", first_filters)
     _check_positive("dense_units", dense_units)

@@ -39,14 +39,8 @@ from keras import layers
 
 from keras_gans.models.veegan import VEEGAN
 from keras_gans.preset_defs.common import adam_eps
-from keras_gans.networks.mlp import (
-    _check_activation,
-    _check_non_negative_int,
-    _check_positive_int,
-    _check_rate,
-    _initializer,
-    _output_size,
-)
+from keras_gans.networks.checks import check_int, check_rate
+from keras_gans.networks.mlp import _check_activation, _initializer, _output_size
 
 __all__ = ["joint_mlp_discriminator", "mlp_reconstructor"]
 
@@ -81,12 +75,12 @@ def joint_mlp_discriminator(
     Returns:
         A functional ``keras.Model`` with inputs ``[latents, data]``.
     """
-    _check_positive_int(latent_dim, "latent_dim")
+    check_int(latent_dim, "latent_dim")
     _, shape = _output_size(input_dim, image_shape, "input_dim")
-    _check_positive_int(width, "width")
-    _check_non_negative_int(depth, "depth")
+    check_int(width, "width")
+    check_int(depth, "depth", minimum=0)
     _check_activation(activation, "activation")
-    _check_rate(dropout, "dropout")
+    check_rate(dropout, "dropout")
     z = keras.Input((latent_dim,), name="latents")
     data = keras.Input(shape, name="images" if image_shape is not None else "points")
     x = layers.Flatten(name="flatten")(data) if len(shape) > 1 else data
@@ -126,10 +120,10 @@ def mlp_reconstructor(
         seed: optional int seed (layer ``i`` uses ``seed + 200 + i``).
         name: model name.
     """
-    _check_positive_int(latent_dim, "latent_dim")
+    check_int(latent_dim, "latent_dim")
     _, shape = _output_size(input_dim, image_shape, "input_dim")
-    _check_positive_int(width, "width")
-    _check_non_negative_int(depth, "depth")
+    check_int(width, "width")
+    check_int(depth, "depth", minimum=0)
     _check_activation(activation, "activation")
     data = keras.Input(shape, name="images" if image_shape is not None else "points")
     h = layers.Flatten(name="flatten")(data) if len(shape) > 1 else data

@@ -106,9 +106,9 @@ def test_bad_arguments_raise():
         mlp.mlp_generator(latent_dim=2, output_dim=2, image_shape=(2, 1))
     with pytest.raises(ValueError, match="exactly one of input_dim"):
         mlp.mlp_discriminator()
-    with pytest.raises(ValueError, match="width must be a positive int"):
+    with pytest.raises(ValueError, match="width must be an int >= 1"):
         mlp.mlp_generator(output_dim=2, width=0)
-    with pytest.raises(ValueError, match="depth must be a non-negative int"):
+    with pytest.raises(ValueError, match="depth must be an int >= 0"):
         mlp.mlp_discriminator(input_dim=2, depth=-1)
     with pytest.raises(ValueError, match="dropout must be in"):
         mlp.mlp_discriminator(input_dim=2, dropout=1.0)
