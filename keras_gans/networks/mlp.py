@@ -265,6 +265,7 @@ def goodfellow_discriminator(
     dropout=0.5,
     init_range=0.005,
     seed=None,
+    minibatch_discrimination=None,
     name="gan_discriminator",
 ):
     """The original GAN's MNIST discriminator (goodfeli/adversarial, mnist.yaml).
@@ -282,6 +283,8 @@ def goodfellow_discriminator(
         dropout: dropout rate on later layers' inputs (0.5).
         init_range: half-width of the uniform weight initialisation (0.005).
         seed: optional int seed.
+        minibatch_discrimination: optional minibatch discrimination before the logit (a
+            trick, not the paper's; see :func:`mlp_discriminator`).
         name: model name.
     """
     return mlp_discriminator(
@@ -293,5 +296,6 @@ def goodfellow_discriminator(
         dropout=dropout,
         kernel_initializer=_uniform(init_range),
         seed=seed,
+        minibatch_discrimination=minibatch_discrimination,
         name=name,
     )

@@ -76,6 +76,12 @@ VARIANTS = {
     "lsgan_28": Variant("lsgan_28"),
     "dragan": Variant("dragan"),
     "wgan_28": Variant("wgan_28"),
+    # Remedies (seed 004), each the original GAN plus one change.
+    "gan+minibatch": Variant("gan", {}, {"minibatch_discrimination": 100}),
+    "gan+feature_matching": Variant("gan", {"feature_matching_layer": "maxout2"}),
+    "gan_minimax+unrolled": Variant("gan_minimax", {"unrolled_steps": 5}),
+    "gan+instance_noise": Variant("gan", {"instance_noise": 0.2, "instance_noise_steps": 1000}),
+    "gan+label_flip": Variant("gan", {"label_flip": 0.05}),
 }
 DEFAULT_VARIANTS = tuple(VARIANTS)
 
