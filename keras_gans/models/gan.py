@@ -358,11 +358,14 @@ class GAN(keras.Model):
             "unrolled_steps": self.unrolled_steps,
         }
 
+    # Constructor arguments that are networks (serialized in get_config); subclasses add theirs.
+    NETWORK_KEYS = ("generator", "discriminator")
+
     @classmethod
     def from_config(cls, config):
         config = copy.deepcopy(config)  # Keras' deserializer consumes the nested dicts
-        config["generator"] = keras.saving.deserialize_keras_object(config["generator"])
-        config["discriminator"] = keras.saving.deserialize_keras_object(config["discriminator"])
+        for key in cls.NETWORK_KEYS:
+            config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
 
     @property

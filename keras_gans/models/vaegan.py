@@ -7,7 +7,6 @@ where the paper is silent or differs; see :class:`VAEGAN` for the losses and for
 differ and why.
 """
 
-import copy
 import math
 import numbers
 
@@ -253,6 +252,8 @@ class VAEGAN(GAN):
         >>> reconstructions = vaegan.reconstruct(images)
     """
 
+    NETWORK_KEYS = GAN.NETWORK_KEYS + ("encoder",)
+
     def __init__(
         self,
         generator,
@@ -397,13 +398,6 @@ class VAEGAN(GAN):
             }
         )
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = copy.deepcopy(config)  # Keras' deserializer consumes the nested dicts
-        for key in ("generator", "discriminator", "encoder"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
 
     @property
     def metrics(self):

@@ -41,7 +41,6 @@ reproducible across device counts; the reconstructor noise is drawn from the ste
 replica, so turn it off, ``reconstructor_noise_std=0``, to compare device counts exactly).
 """
 
-import copy
 
 import keras
 import tensorflow as tf
@@ -87,6 +86,8 @@ class VEEGAN(GAN):
         >>> gan.compile()   # the official Adam(1e-3, beta_1=0.5) for G, F and D
         >>> gan.fit(mixtures.load("ring8", batch_size=500), steps_per_epoch=1000)
     """
+
+    NETWORK_KEYS = GAN.NETWORK_KEYS + ("reconstructor",)
 
     def __init__(
         self,
@@ -186,13 +187,6 @@ class VEEGAN(GAN):
             }
         )
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = copy.deepcopy(config)  # Keras' deserializer consumes the nested dicts
-        for key in ("generator", "discriminator", "reconstructor"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
 
     @property
     def metrics(self):
