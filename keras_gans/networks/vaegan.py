@@ -105,6 +105,32 @@ def _norm(normalization, name, seed, offset, dense=False):
     )
 
 
+def _down_stack(x, filters, first, dense_units, kernel_size, normalization, kernel_initializer, seed,
+                seed_offset, regularizer):
+    """Stride-2 convs ``conv<first>...`` (each BN + ReLU), flatten, dense + BN + ReLU: the body
+    the encoder and the discriminator share (seed offsets keep their initial draws apart)."""
+    for i, f in enumerate(filters, start=first):
+        x = layers.Conv2D(
+            f, kernel_size, strides=2, padding="same", use_bias=normalization is None,
+            kernel_initializer=_init(kernel_initializer, seed, seed_offset + i), kernel_regularizer=regularizer,
+            name=f"conv{i}",
+        )(x)
+        norm = _norm(normalization, f"bn{i}", seed, 300 + seed_offset + i)
+        if norm is not None:
+            x = norm(x)
+        x = layers.ReLU(name=f"relu{i}")(x)
+    x = layers.Flatten(name="flatten")(x)
+    x = layers.Dense(
+        dense_units, use_bias=normalization is None,
+        kernel_initializer=_init(kernel_initializer, seed, 50 + seed_offset),
+        kernel_regularizer=regularizer, name="dense",
+    )(x)
+    norm = _norm(normalization, "dense_bn", seed, 350 + seed_offset, dense=True)
+    if norm is not None:
+        x = norm(x)
+    return layers.ReLU(name="dense_relu")(x)
+
+
 def vaegan_encoder(
     image_shape=(64, 64, 3),
     latent_dim=128,
@@ -147,25 +173,8 @@ def vaegan_encoder(
 
     images = keras.Input(image_shape, name="images")
     x = images
-    for i, f in enumerate(filters, start=1):
-        x = layers.Conv2D(
-            f, kernel_size, strides=2, padding="same", use_bias=normalization is None,
-            kernel_initializer=_init(kernel_initializer, seed, i), kernel_regularizer=regularizer,
-            name=f"conv{i}",
-        )(x)
-        norm = _norm(normalization, f"bn{i}", seed, 300 + i)
-        if norm is not None:
-            x = norm(x)
-        x = layers.ReLU(name=f"relu{i}")(x)
-    x = layers.Flatten(name="flatten")(x)
-    x = layers.Dense(
-        dense_units, use_bias=normalization is None, kernel_initializer=_init(kernel_initializer, seed, 50),
-        kernel_regularizer=regularizer, name="dense",
-    )(x)
-    norm = _norm(normalization, "dense_bn", seed, 350, dense=True)
-    if norm is not None:
-        x = norm(x)
-    x = layers.ReLU(name="dense_relu")(x)
+    x = _down_stack(x, filters, 1, dense_units, kernel_size, normalization, kernel_initializer, seed, 0,
+                    regularizer)
     mu = layers.Dense(latent_dim, kernel_initializer=_init(kernel_initializer, seed, 60), dtype="float32",
                       name="mu")(x)
     log_var = layers.Dense(latent_dim, kernel_initializer=_init(kernel_initializer, seed, 61), dtype="float32",
@@ -283,25 +292,8 @@ def vaegan_discriminator(
         kernel_regularizer=regularizer, name="conv1",
     )(images)
     x = layers.ReLU(name="relu1")(x)
-    for i, f in enumerate(filters, start=2):
-        x = layers.Conv2D(
-            f, kernel_size, strides=2, padding="same", use_bias=normalization is None,
-            kernel_initializer=_init(kernel_initializer, seed, 100 + i), kernel_regularizer=regularizer,
-            name=f"conv{i}",
-        )(x)
-        norm = _norm(normalization, f"bn{i}", seed, 400 + i)
-        if norm is not None:
-            x = norm(x)
-        x = layers.ReLU(name=f"relu{i}")(x)
-    x = layers.Flatten(name="flatten")(x)
-    x = layers.Dense(
-        dense_units, use_bias=normalization is None, kernel_initializer=_init(kernel_initializer, seed, 150),
-        kernel_regularizer=regularizer, name="dense",
-    )(x)
-    norm = _norm(normalization, "dense_bn", seed, 450, dense=True)
-    if norm is not None:
-        x = norm(x)
-    x = layers.ReLU(name="dense_relu")(x)
+    x = _down_stack(x, filters, 2, dense_units, kernel_size, normalization, kernel_initializer, seed, 100,
+                    regularizer)
     logits = layers.Dense(
         1, kernel_initializer=_init(kernel_initializer, seed, 160), kernel_regularizer=regularizer,
         dtype="float32", name="logits",
