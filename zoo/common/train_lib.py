@@ -173,7 +173,7 @@ def run(config, extra_callbacks=()):
     backup = keras.callbacks.BackupAndRestore(
         os.path.join(out, "backup"), save_freq=config.backup_every, delete_checkpoint=False
     )
-    callbacks = [backup]
+    callbacks = [backup, keras.callbacks.TerminateOnNaN()]
     if chief:
         callbacks += [
             SampleGrid(

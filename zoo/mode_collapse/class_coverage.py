@@ -50,6 +50,7 @@ from PIL import Image, ImageDraw
 from keras_gans import data, presets
 from keras_gans.metrics import extractors as extractors_lib
 from keras_gans.metrics import functional as F
+from keras_gans.preset_defs.common import adam
 from zoo.common import train_lib
 
 
@@ -67,6 +68,8 @@ class Variant(NamedTuple):
     discriminator_overrides: Mapping = {}
 
 
+_ADAM = {"generator_optimizer": adam(2e-4, 0.5), "discriminator_optimizer": adam(2e-4, 0.5)}
+
 # The Fashion-MNIST (28x28x1) presets as they are; remedies go here as preset + overrides.
 VARIANTS = {
     "gan": Variant("gan"),  # Goodfellow et al. MLP, non-saturating G loss
@@ -82,6 +85,12 @@ VARIANTS = {
     "gan_minimax+unrolled": Variant("gan_minimax", {"unrolled_steps": 5}),
     "gan+instance_noise": Variant("gan", {"instance_noise": 0.2, "instance_noise_steps": 1000}),
     "gan+label_flip": Variant("gan", {"label_flip": 0.05}),
+    # Minibatch discrimination with the paper's SGD (lr 0.05 for D) blows up: the initial G's
+    # near-identical samples give minibatch features near the batch size, one SGD step scales
+    # D's logits to ~1e4 and the losses are NaN within 6 steps. The improved-gan code trains
+    # with Adam, so this pair compares Adam(2e-4, 0.5) with and without the layer.
+    "gan+adam": Variant("gan", _ADAM),
+    "gan+adam+minibatch": Variant("gan", _ADAM, {"minibatch_discrimination": 100}),
 }
 DEFAULT_VARIANTS = tuple(VARIANTS)
 
