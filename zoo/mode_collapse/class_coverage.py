@@ -411,10 +411,17 @@ def summarize(runs):
     for run_ in runs:
         groups.setdefault(run_["variant"], []).append(run_)
     summary = []
-    for variant, group in groups.items():
-        row = {"variant": variant, "label": group[0].get("label", variant),
-               "steps": group[0].get("steps"), "seeds": len(group),
-               "num_classes": group[0]["coverage"]["num_classes"]}
+    for variant, all_runs in groups.items():
+        # Diverged runs (NaN) are counted, and left out of the statistics.
+        group = [r for r in all_runs if not r.get("diverged")]
+        row = {"variant": variant, "label": all_runs[0].get("label", variant),
+               "steps": all_runs[0].get("steps"), "seeds": len(all_runs),
+               "diverged": len(all_runs) - len(group),
+               "train_seconds_mean": float(np.mean([r.get("train_seconds", 0.0) for r in all_runs]))}
+        if not group:
+            summary.append(row)
+            continue
+        row["num_classes"] = group[0]["coverage"]["num_classes"]
         for key in ("classes_covered", "largest_share", "balance", "fid"):
             values = [r["coverage"][key] for r in group]
             row[f"{key}_mean"], row[f"{key}_std"] = _mean_std(values)
@@ -424,7 +431,6 @@ def summarize(runs):
         shares = np.array([np.array(r["coverage"]["histogram"]) / r["coverage"]["num_samples"]
                            for r in group])
         row["class_shares_mean"] = [float(s) for s in shares.mean(axis=0)]
-        row["train_seconds_mean"] = float(np.mean([r.get("train_seconds", 0.0) for r in group]))
         summary.append(row)
     return summary
 
@@ -440,7 +446,8 @@ def markdown_table(summary, config, class_names, extractor_name, fid_name, basel
         + (" (other counts where the steps column says so)" if config.variant_steps else "")
         + f", {config.num_samples} samples per evaluation "
         f"classified by the `{extractor_name}` classifier, mean ± sample std over "
-        f"{config.seeds} seed(s). A class is covered when at least {config.min_share:g} x its "
+        f"{config.seeds} seed(s) (runs that diverged to NaN are counted in the seeds column and left "
+        "out of the statistics). A class is covered when at least {config.min_share:g} x its "
         f"uniform share of the samples ({min_count} of {config.num_samples}) is classified as it. "
         "Largest share: the most frequent predicted class's share of the samples (10% is "
         "balanced; in brackets that class, each seed's where they differ). Balance: H(p) / log K of the predicted-class histogram "
@@ -459,8 +466,13 @@ def markdown_table(summary, config, class_names, extractor_name, fid_name, basel
             f"{b['balance']:.3f} | {b['fid']:.2f} | - | - |"
         )
     for s in summary:
+        seeds = f"{s['seeds']}" + (f" ({s['diverged']} diverged)" if s["diverged"] else "")
+        if s["diverged"] == s["seeds"]:
+            lines.append(f"| {s['variant']} | {s['label']} | {s['steps']} | {seeds} | - | - | - | - | - | "
+                         f"{s['train_seconds_mean']:.0f} |")
+            continue
         lines.append(
-            f"| {s['variant']} | {s['label']} | {s['steps']} | {s['seeds']} | "
+            f"| {s['variant']} | {s['label']} | {s['steps']} | {seeds} | "
             f"{s['classes_covered_mean']:.1f} ± {s['classes_covered_std']:.1f} / {num_classes} | "
             f"{100 * s['largest_share_mean']:.1f} ± {100 * s['largest_share_std']:.1f} % "
             f"({', '.join(class_names[k] for k in s['largest_classes'])}) | "
@@ -480,7 +492,8 @@ def markdown_table(summary, config, class_names, extractor_name, fid_name, basel
         n = baseline["num_samples"]
         lines.append(f"| {REAL_ROW} | " + " | ".join(f"{100 * c / n:.1f}" for c in baseline["histogram"]) + " |")
     for s in summary:
-        lines.append(f"| {s['variant']} | " + " | ".join(f"{100 * p:.1f}" for p in s["class_shares_mean"]) + " |")
+        if "class_shares_mean" in s:
+            lines.append(f"| {s['variant']} | " + " | ".join(f"{100 * p:.1f}" for p in s["class_shares_mean"]) + " |")
     lines.append("")
     return "\n".join(lines)
 
@@ -541,6 +554,14 @@ def run(config, extractor=None, registry=None, log=print):
         for seed in range(config.seeds):
             gan, info = train_variant(variant, seed, config, registry)
             samples = gan.generate(config.num_samples, seed=10_000 + seed)
+            if not np.all(np.isfinite(samples)):  # training diverged (train_lib stops on NaN)
+                runs.append({"variant": variant, "label": variant_label(variant, registry), "seed": seed,
+                             "steps": config.steps_for(variant), "diverged": True, **info})
+                if config.verbose:
+                    log(f"{variant} seed {seed}: diverged (non-finite losses and samples)")
+                del gan, samples
+                gc.collect()
+                continue
             out = extractor.extract(samples, verbose=0)
             coverage = score(out["features"], out["logits"], real["features"], num_classes,
                              config.min_share)
