@@ -242,6 +242,18 @@ def test_preset_for_adds_the_variant_only_while_it_trains():
         assert name == "gan_tiny"
 
 
+def test_optimizer_overrides_reach_the_built_model():
+    """Optimizers given as model overrides replace the preset's (presets.build passes the
+    preset's "optimizers" after its "model" entries, so they must go there)."""
+    adam = {"class_name": "Adam", "config": {"learning_rate": 2e-4, "beta_1": 0.5}}
+    registry = {"gan_tiny+adam": cc.Variant("gan_tiny", {"generator_optimizer": adam, "discriminator_optimizer": adam})}
+    with cc.preset_for("gan_tiny+adam", registry) as name:
+        gan = presets.build(name, seed=0)
+    gan.compile()
+    assert type(gan.g_optimizer).__name__ == "Adam" and type(gan.d_optimizer).__name__ == "Adam"
+    assert float(gan.d_optimizer.learning_rate) == pytest.approx(2e-4)
+
+
 @pytest.mark.parametrize(
     "flag, message",
     [("--variants=gan,nope", "error: Unknown variant 'nope'; expected one of ['dcgan_28', "),

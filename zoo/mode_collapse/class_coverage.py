@@ -167,7 +167,12 @@ def preset_for(name, registry=None):
         yield spec.preset
         return
     preset = presets.get(spec.preset)
-    preset["model"] = {**preset["model"], **copy.deepcopy(dict(spec.model_overrides))}
+    model_overrides = copy.deepcopy(dict(spec.model_overrides))
+    # A preset's optimizers live under "optimizers" (presets.build passes them last).
+    for player in ("generator", "discriminator"):
+        if f"{player}_optimizer" in model_overrides:
+            preset["optimizers"][player] = model_overrides.pop(f"{player}_optimizer")
+    preset["model"] = {**preset["model"], **model_overrides}
     builder, kwargs = preset["discriminator"]
     preset["discriminator"] = (builder, {**kwargs, **copy.deepcopy(dict(spec.discriminator_overrides))})
     presets.PRESETS[name] = preset
