@@ -452,7 +452,7 @@ def markdown_table(summary, config, class_names, extractor_name, fid_name, basel
         + f", {config.num_samples} samples per evaluation "
         f"classified by the `{extractor_name}` classifier, mean ± sample std over "
         f"{config.seeds} seed(s) (runs that diverged to NaN are counted in the seeds column and left "
-        "out of the statistics). A class is covered when at least {config.min_share:g} x its "
+        f"out of the statistics). A class is covered when at least {config.min_share:g} x its "
         f"uniform share of the samples ({min_count} of {config.num_samples}) is classified as it. "
         "Largest share: the most frequent predicted class's share of the samples (10% is "
         "balanced; in brackets that class, each seed's where they differ). Balance: H(p) / log K of the predicted-class histogram "
