@@ -36,6 +36,11 @@ def _one_hot(labels, num_classes, name):
     return layers.CategoryEncoding(num_classes, output_mode="one_hot", name=name)(labels)
 
 
+def _drop(x, rate, seed, offset):
+    """Dropout after a hidden layer (the identity at rate 0), seeded per layer."""
+    return layers.Dropout(rate, seed=None if seed is None else seed + 100 + offset)(x) if rate else x
+
+
 def cgan_generator(
     latent_dim=100,
     num_classes=10,
@@ -71,15 +76,13 @@ def cgan_generator(
         return layers.Dense(units, activation=activation, name=layer_name,
                             kernel_initializer=_initializer(kernel_initializer, seed, offset))
 
-    def drop(x, offset):
-        return layers.Dropout(dropout, seed=None if seed is None else seed + 100 + offset)(x) if dropout else x
 
     z = keras.Input((latent_dim,), name="latents")
     y = keras.Input((), dtype="int32", name="labels")
-    hz = drop(dense(latent_units, 0, "relu", "latent_dense")(z), 0)
-    hy = drop(dense(label_units, 1, "relu", "label_dense")(_one_hot(y, num_classes, "one_hot")), 1)
+    hz = _drop(dense(latent_units, 0, "relu", "latent_dense")(z), dropout, seed, 0)
+    hy = _drop(dense(label_units, 1, "relu", "label_dense")(_one_hot(y, num_classes, "one_hot")), dropout, seed, 1)
     h = layers.Concatenate(name="joint")([hz, hy])
-    h = drop(dense(joint_units, 2, "relu", "joint_dense")(h), 2)
+    h = _drop(dense(joint_units, 2, "relu", "joint_dense")(h), dropout, seed, 2)
     x = dense(math.prod(image_shape), 3, "tanh", "output_dense")(h)
     x = layers.Reshape(image_shape, name="images")(x)
     return keras.Model([z, y], x, name=name)
@@ -123,14 +126,12 @@ def cgan_discriminator(
         return Maxout(units, pieces, kernel_initializer=_initializer(kernel_initializer, seed, offset),
                       name=layer_name)
 
-    def drop(x, offset):
-        return layers.Dropout(dropout, seed=None if seed is None else seed + 100 + offset)(x) if dropout else x
 
     x_in = keras.Input(image_shape, name="images")
     y = keras.Input((), dtype="int32", name="labels")
-    hx = drop(maxout(image_units, image_pieces, 0, "image_maxout")(layers.Flatten()(x_in)), 0)
-    hy = drop(maxout(label_units, label_pieces, 1, "label_maxout")(_one_hot(y, num_classes, "one_hot")), 1)
+    hx = _drop(maxout(image_units, image_pieces, 0, "image_maxout")(layers.Flatten()(x_in)), dropout, seed, 0)
+    hy = _drop(maxout(label_units, label_pieces, 1, "label_maxout")(_one_hot(y, num_classes, "one_hot")), dropout, seed, 1)
     h = layers.Concatenate(name="joint")([hx, hy])
-    h = drop(maxout(joint_units, joint_pieces, 2, "joint_maxout")(h), 2)
+    h = _drop(maxout(joint_units, joint_pieces, 2, "joint_maxout")(h), dropout, seed, 2)
     logits = layers.Dense(1, name="logits", kernel_initializer=_initializer(kernel_initializer, seed, 3))(h)
     return keras.Model([x_in, y], logits, name=name)
