@@ -106,7 +106,7 @@ def test_tiny_benchmark_run_writes_table_json_and_grids(tmp_path):
     for name in ("results.md", "results.json", "grid_gan_tiny.png", "grid_dcgan_tiny.png",
                  "grid_gan_tiny+wide_d.png"):
         assert (out / name).is_file(), name
-    assert "gan_tiny+wide_d" not in presets.PRESETS  # the temporary preset is gone
+    assert "gan_tiny+wide_d" not in presets.PRESETS  # variants never become presets
     saved = json.load(open(out / "results.json"))
     runs = saved["runs"]
     assert [(r["variant"], r["seed"]) for r in runs] == [(v, s) for v in TINY for s in (0, 1)]
@@ -229,29 +229,20 @@ def test_config_validation():
         cc.BenchmarkConfig(output_dir="x", variants=(name,)).validate()
 
 
-def test_preset_for_adds_the_variant_only_while_it_trains():
-    registry = {"gan_tiny+hinge": cc.Variant("gan_tiny", {"loss": "hinge"}, {"units": 8})}
-    with cc.preset_for("gan_tiny+hinge", registry) as name:
-        preset = presets.get(name)
-        assert name == "gan_tiny+hinge" and preset["model"]["loss"] == "hinge"
-        assert preset["discriminator"][1]["units"] == 8
-        assert preset["discriminator"][1]["pieces"] == presets.get("gan_tiny")["discriminator"][1]["pieces"]
-    assert "gan_tiny+hinge" not in presets.PRESETS
-    assert presets.get("gan_tiny")["model"]["loss"] == "modified"  # the base preset is untouched
-    with cc.preset_for("gan_tiny", TINY) as name:
-        assert name == "gan_tiny"
-
-
-def test_optimizer_overrides_reach_the_built_model():
-    """Optimizers given as model overrides replace the preset's (presets.build passes the
-    preset's "optimizers" after its "model" entries, so they must go there)."""
+def test_variant_overrides_reach_the_trained_model(tmp_path):
+    """Model overrides (optimizers included) and D overrides go through TrainConfig to
+    presets.build; the base preset is untouched."""
     adam = {"class_name": "Adam", "config": {"learning_rate": 2e-4, "beta_1": 0.5}}
-    registry = {"gan_tiny+adam": cc.Variant("gan_tiny", {"generator_optimizer": adam, "discriminator_optimizer": adam})}
-    with cc.preset_for("gan_tiny+adam", registry) as name:
-        gan = presets.build(name, seed=0)
-    gan.compile()
+    registry = {"gan_tiny+x": cc.Variant("gan_tiny", {"loss": "hinge", "generator_optimizer": adam,
+                                                      "discriminator_optimizer": adam}, {"units": 8})}
+    config = cc.BenchmarkConfig(output_dir=str(tmp_path), variants=("gan_tiny+x",), seeds=1, steps=1,
+                                num_samples=20, dataset="digits", split="train", verbose=0)
+    gan, _ = cc.train_variant("gan_tiny+x", 0, config, registry)
+    assert gan.loss_name == "hinge"
     assert type(gan.g_optimizer).__name__ == "Adam" and type(gan.d_optimizer).__name__ == "Adam"
     assert float(gan.d_optimizer.learning_rate) == pytest.approx(2e-4)
+    assert gan.discriminator.get_layer("maxout1").units == 8
+    assert presets.get("gan_tiny")["model"]["loss"] == "modified"
 
 
 @pytest.mark.parametrize(

@@ -38,7 +38,7 @@ def define_flags(preset, output_dir, epochs=1, **defaults):
 
 
 def config_from_flags():
-    names = [f.name for f in TrainConfig.__dataclass_fields__.values()]
+    names = [f.name for f in TrainConfig.__dataclass_fields__.values() if f.name in FLAGS]
     return TrainConfig(**{name: getattr(FLAGS, name) for name in names})
 
 

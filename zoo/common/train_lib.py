@@ -48,6 +48,10 @@ class TrainConfig:
     export_dir: Optional[str] = None  # None: <output_dir>/saved_model
     export: bool = True
     verbose: int = 1
+    # Library-only (no flags): changes to the preset's model / discriminator arguments, e.g.
+    # {"label_flip": 0.05} or {"minibatch_discrimination": 100}; passed to presets.build.
+    model_overrides: dict = dataclasses.field(default_factory=dict)
+    discriminator_overrides: dict = dataclasses.field(default_factory=dict)
 
     def validate(self):
         """Checks every field before any work starts; raises ValueError saying what is wrong."""
@@ -138,7 +142,9 @@ def run(config, extra_callbacks=()):
         gan = presets.build(
             config.preset,
             seed=config.seed,
+            discriminator_overrides=config.discriminator_overrides,
             **({"ema_decay": config.ema_decay} if config.ema_decay is not None else {}),
+            **config.model_overrides,
         )
         gan.compile(jit_compile=config.jit_compile, steps_per_execution=config.steps_per_execution)
 

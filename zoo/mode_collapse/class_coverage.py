@@ -32,7 +32,6 @@ discriminator_overrides)``. A remedy that changes the model (e.g. a minibatch
 discrimination layer in D) is one more entry there.
 """
 
-import contextlib
 import copy
 import dataclasses
 import gc
@@ -152,34 +151,6 @@ def variant_label(name, registry=None):
     if spec.model_overrides:
         parts.append(f"model {json.dumps(dict(spec.model_overrides), sort_keys=True, default=repr)}")
     return " + ".join(parts)
-
-
-@contextlib.contextmanager
-def preset_for(name, registry=None):
-    """Yields a preset name that ``train_lib.run`` can build for variant ``name``.
-
-    A plain variant is its preset. A variant with overrides is registered in
-    ``presets.PRESETS`` under its own name for the duration (``train_lib.TrainConfig``
-    takes a preset name, not overrides) and removed afterwards.
-    """
-    spec = resolve_variant(name, registry)
-    if not (spec.model_overrides or spec.discriminator_overrides):
-        yield spec.preset
-        return
-    preset = presets.get(spec.preset)
-    model_overrides = copy.deepcopy(dict(spec.model_overrides))
-    # A preset's optimizers live under "optimizers" (presets.build passes them last).
-    for player in ("generator", "discriminator"):
-        if f"{player}_optimizer" in model_overrides:
-            preset["optimizers"][player] = model_overrides.pop(f"{player}_optimizer")
-    preset["model"] = {**preset["model"], **model_overrides}
-    builder, kwargs = preset["discriminator"]
-    preset["discriminator"] = (builder, {**kwargs, **copy.deepcopy(dict(spec.discriminator_overrides))})
-    presets.PRESETS[name] = preset
-    try:
-        yield name
-    finally:
-        presets.PRESETS.pop(name, None)
 
 
 @dataclasses.dataclass
@@ -344,24 +315,26 @@ def train_variant(variant, seed, config, registry=None):
     run_dir = os.path.join(config.output_dir, "runs", variant, f"seed_{seed}")
     # A fresh folder: train_lib's BackupAndRestore would otherwise resume an older run.
     shutil.rmtree(run_dir, ignore_errors=True)
-    with preset_for(variant, registry) as preset_name:
-        summary = train_lib.run(train_lib.TrainConfig(
-            preset=preset_name,
-            output_dir=run_dir,
-            dataset=config.dataset,
-            epochs=1,
-            steps_per_epoch=steps,
-            seed=seed,
-            jit_compile=config.jit_compile,
-            steps_per_execution=min(config.steps_per_execution, steps),
-            backup_every=steps,
-            export=False,
-            verbose=0,
-        ))
+    spec = resolve_variant(variant, registry)
+    summary = train_lib.run(train_lib.TrainConfig(
+        preset=spec.preset,
+        model_overrides=copy.deepcopy(dict(spec.model_overrides)),
+        discriminator_overrides=copy.deepcopy(dict(spec.discriminator_overrides)),
+        output_dir=run_dir,
+        dataset=config.dataset,
+        epochs=1,
+        steps_per_epoch=steps,
+        seed=seed,
+        jit_compile=config.jit_compile,
+        steps_per_execution=min(config.steps_per_execution, steps),
+        backup_every=steps,
+        export=False,
+        verbose=0,
+    ))
     shutil.rmtree(os.path.join(run_dir, "backup"), ignore_errors=True)  # no resuming wanted
     gan = summary["model"]
     info = {
-        "preset": resolve_variant(variant, registry).preset,
+        "preset": spec.preset,
         "run_dir": run_dir,
         "train_seconds": summary["seconds"],
         "final_logs": {k: v[-1] for k, v in summary["history"].items()},
