@@ -22,3 +22,25 @@ def _own_collective_keys():
     give each strategy a fresh key range through this class attribute."""
     tf.distribute.MirroredStrategy._collective_key_base += 10_000
     yield
+
+
+@pytest.fixture
+def run_zoo_script(tmp_path):
+    """Runs ``python -m <module> --verbose=0 --output_dir=<tmp>/<name> <flags...>`` from the
+    repository root; asserts it succeeded and returns ``(output_dir, summary.json dict)``."""
+    import json
+    import subprocess
+    import sys
+
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+    def run(module, *flags, timeout=600):
+        out = tmp_path / module.split(".")[-2]
+        cmd = [sys.executable, "-m", module, "--verbose=0", f"--output_dir={out}", *flags]
+        proc = subprocess.run(cmd, cwd=repo, capture_output=True, text=True, timeout=timeout,
+                              env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        with open(out / "summary.json") as f:
+            return out, json.load(f)
+
+    return run

@@ -3,8 +3,6 @@
 import json
 import os
 import re
-import subprocess
-import sys
 
 import numpy as np
 from PIL import Image
@@ -15,14 +13,9 @@ from zoo.vaegan.reconstruct import write_reconstructions
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def test_script_trains_the_tiny_preset_exports_and_reconstructs(tmp_path):
-    out = tmp_path / "vaegan"
-    cmd = [sys.executable, "-m", "zoo.vaegan.train", "--preset=vaegan_tiny", "--epochs=1", "--steps_per_epoch=2",
-           "--backup_every=2", "--grid_size=4", "--verbose=0", f"--output_dir={out}"]
-    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    summary = json.load(open(out / "summary.json"))
+def test_script_trains_the_tiny_preset_exports_and_reconstructs(run_zoo_script, tmp_path):
+    out, summary = run_zoo_script("zoo.vaegan.train", "--preset=vaegan_tiny", "--epochs=1",
+                                  "--steps_per_epoch=2", "--backup_every=2", "--grid_size=4")
     assert summary["preset"] == "vaegan_tiny" and summary["dataset"] == "digits" and summary["batch_size"] == 16
     history = summary["history"]
     assert {"d_loss", "g_loss", "kl", "llike", "real_cost", "fake_cost", "d_updated", "g_updated"} <= set(history)
