@@ -9,6 +9,7 @@ import tensorflow as tf
 
 from keras_gans import augment
 from keras_gans import losses as losses_lib
+from keras_gans import standing_stats
 from keras_gans import unrolled
 from keras_gans.image_pool import ImagePool
 
@@ -492,6 +493,25 @@ class GAN(keras.Model):
     def inference_generator(self):
         """The generator to sample from and export: the EMA copy when there is one."""
         return self.generator_ema if self.generator_ema is not None else self.generator
+
+    def accumulate_standing_statistics(self, num_batches=100, batch_size=64, seed=0):
+        """Re-estimates the inference generator's batch-norm moving statistics as the average
+        over ``num_batches`` generated batches (BigGAN's standing statistics; see
+        ``keras_gans.standing_stats``). Conditional models draw labels uniformly. Use the
+        training batch size. Returns the number of batches averaged over."""
+        for name, value in (("num_batches", num_batches), ("batch_size", batch_size)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} must be a positive int; received {value!r}.")
+
+        def batches():
+            for i in range(num_batches):
+                latents = self.sample_latents(batch_size, tf.constant([int(seed), 2 * i]))
+                if self.num_classes:
+                    yield [latents, self.sample_labels(batch_size, tf.constant([int(seed), 2 * i + 1]))]
+                else:
+                    yield latents
+
+        return standing_stats.accumulate_standing_statistics(self.inference_generator, batches())
 
     # ------------------------------------------------------------------ training
     def _unpack(self, data):

@@ -50,6 +50,7 @@ def test_zoo_scripts(run_zoo_script, script, preset):
     out, summary = run_zoo_script(f"zoo.{script}.train", f"--preset={preset}", "--epochs=1",
                                   "--steps_per_epoch=1", "--grid_size=10")
     assert summary["preset"] == preset and np.isfinite(summary["history"]["d_loss"][0])
+    assert summary["standing_stats"] == (100 if script == "sagan" else 0)  # the script's default
     assert (out / "samples" / "final.png").is_file()
     meta = read_metadata(summary["export"])
     assert meta.get("num_classes") == (10 if script == "sagan" else None)

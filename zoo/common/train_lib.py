@@ -20,6 +20,7 @@ from keras_gans import distribute as distribute_lib
 from keras_gans.callbacks import EvaluateMetrics, ReconstructionGrid, SampleGrid, save_image_grid
 from keras_gans.export import export_generator
 from keras_gans.metrics.extractors import default_extractor
+from keras_gans.standing_stats import batch_norm_layers
 
 
 @dataclasses.dataclass
@@ -45,6 +46,9 @@ class TrainConfig:
     grid_size: int = 64
     eval_every: int = 0  # epochs between FID/KID/precision/recall/coverage scores; 0: off
     eval_samples: int = 5000
+    # Batches of generated samples over which to re-estimate G's batch-norm statistics before
+    # the final grid and the export (BigGAN's standing statistics); 0: keep the moving averages.
+    standing_stats: int = 0
     export_dir: Optional[str] = None  # None: <output_dir>/saved_model
     export: bool = True
     verbose: int = 1
@@ -68,6 +72,11 @@ class TrainConfig:
         }
         if self.batch_size is not None:
             positive["batch_size"] = self.batch_size
+        if not isinstance(self.standing_stats, int) or isinstance(self.standing_stats, bool) \
+                or self.standing_stats < 0:
+            raise ValueError(
+                f"--standing_stats must be a non-negative integer; received {self.standing_stats!r}."
+            )
         if self.eval_every:
             positive["eval_every"] = self.eval_every
             positive["eval_samples"] = self.eval_samples
@@ -147,6 +156,11 @@ def run(config, extra_callbacks=()):
             **config.model_overrides,
         )
         gan.compile(jit_compile=config.jit_compile, steps_per_execution=config.steps_per_execution)
+    if config.standing_stats and not batch_norm_layers(gan.inference_generator):
+        raise ValueError(
+            f"--standing_stats={config.standing_stats} re-estimates batch-norm statistics, but "
+            f"preset {config.preset!r}'s generator has no BatchNormalization layer; pass 0."
+        )
 
     image_size = preset["generator"][1]["image_shape"][0]
     batch_size = config.batch_size or preset["batch_size"]
@@ -221,6 +235,8 @@ def run(config, extra_callbacks=()):
             verbose=config.verbose,
         )
     seconds = time.time() - start
+    if config.standing_stats:  # every worker, so that each exports the same generator
+        gan.accumulate_standing_statistics(config.standing_stats, batch_size=batch_size, seed=config.seed)
 
     summary = {
         "preset": config.preset,
@@ -229,6 +245,7 @@ def run(config, extra_callbacks=()):
         "steps_per_epoch": steps_per_epoch,
         "batch_size": batch_size,
         "seconds": round(seconds, 1),
+        "standing_stats": config.standing_stats,
         "history": {k: [float(v) for v in vs] for k, vs in history.history.items()},
     }
     if chief:
