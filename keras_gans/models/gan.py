@@ -537,8 +537,11 @@ class GAN(keras.Model):
             labels = fake_labels = None
         return images, latents, labels, fake_labels
 
-    def _penalty(self, real, fake, seed, labels=None):
-        critic = lambda x: self._d(x, labels)  # noqa: E731
+    def _penalty(self, real, fake, seed, labels=None, view_seed=None):
+        """The gradient penalty of D as it sees images: through ``discriminator_view`` with
+        the real batch's seed (DiffAugment's StyleGAN2 code differentiates R1 through the
+        augmentation, w.r.t. the un-augmented reals)."""
+        critic = lambda x: self._d(self.discriminator_view(x, view_seed), labels)  # noqa: E731
         batch = tf.shape(real)[0]
         alpha_shape = tf.concat([[batch], tf.ones([tf.rank(real) - 1], tf.int32)], 0)
         alpha = tf.random.stateless_uniform(alpha_shape, seed)
@@ -609,7 +612,7 @@ class GAN(keras.Model):
                 per_example = 0.5 * (per_example + self._discriminator_loss(real_logits, mismatched_logits))
             penalty = tf.zeros_like(per_example)
             if self.gradient_penalty:
-                penalty = self._penalty(real, fake, self._step_seed(draw + 1000), labels)
+                penalty = self._penalty(real, fake, self._step_seed(draw + 1000), labels, view_seed=seed + 13)
             loss = self._replica_loss(per_example + self.gradient_penalty_weight * penalty, self.discriminator)
         self._apply(tape, loss, self.discriminator, self.d_optimizer)
         if self.weight_clip is not None:

@@ -179,6 +179,37 @@ def test_diff_augment_is_what_d_sees_in_its_step():
         np.testing.assert_allclose(np.array(got), np.array(want), rtol=1e-4, atol=1e-6)
 
 
+def test_r1_with_diff_augment_is_taken_through_the_augmentation():
+    """As in DiffAugment's StyleGAN2 code: R1 is ||d/dx D(T(x))||^2 with T the real batch's
+    augmentation, w.r.t. the un-augmented reals."""
+    from keras_gans.augment import diff_augment
+
+    b, policy, weight = 8, "color,translation,cutout", 5.0
+    gan = _gan(diff_augment=policy, gradient_penalty="r1", gradient_penalty_weight=weight)
+    gan.compile()
+    real = tf.constant(_digits(b))
+    latents = tf.random.normal([b, LATENT], seed=5)
+    seed = tf.stack([gan.seed, 0])
+    fake = gan.generator(latents, training=True)
+    _, d = _nets()
+    d.set_weights(gan.discriminator.get_weights())
+    with tf.GradientTape() as tape:
+        with tf.GradientTape() as inner:
+            inner.watch(real)
+            real_logits = d(diff_augment(real, policy, seed=seed + 13))
+            total = tf.reduce_sum(real_logits)
+        grads = inner.gradient(total, real)
+        r1 = tf.reduce_sum(tf.square(grads), axis=[1, 2, 3])
+        value = tf.reduce_mean(losses.get("modified").discriminator(
+            real_logits, d(diff_augment(fake, policy, seed=seed + 17))) + weight * r1)
+    for v, grad in zip(d.trainable_variables, tape.gradient(value, d.trainable_variables)):
+        v.assign_sub(0.05 * grad)
+    _, penalty = gan.discriminator_step(real, latents, draw=0)
+    np.testing.assert_allclose(float(penalty), float(tf.reduce_mean(r1)), rtol=1e-4)
+    for got, want in zip(gan.discriminator.weights, d.weights):
+        np.testing.assert_allclose(np.array(got), np.array(want), rtol=1e-4, atol=1e-6)
+
+
 def test_diff_augment_reaches_the_generator_gradient():
     images = tf.constant(_digits(8))
     latents = tf.random.normal([8, 2, LATENT], seed=5)
