@@ -155,37 +155,17 @@ def test_tricks_compose_on_a_preset():
     testing.run_fit_check(gan, _digits(), steps=2)
 
 
-def test_diff_augment_is_what_d_sees_in_its_step():
+@pytest.mark.parametrize("r1_weight", [None, 5.0])
+def test_diff_augment_is_what_d_sees_in_its_step(r1_weight):
     """D's update equals the by-hand update on DiffAugment(real) vs DiffAugment(fake), each
-    augmented with the documented seeds (step seed + 13 for real, + 17 for fake)."""
-    from keras_gans.augment import diff_augment
-
-    b, policy = 8, "color,translation,cutout"
-    gan = _gan(diff_augment=policy)
-    gan.compile()
-    real = tf.constant(_digits(b))
-    latents = tf.random.normal([b, LATENT], seed=5)
-    seed = tf.stack([gan.seed, 0])
-    fake = gan.generator(latents, training=True)
-    _, d = _nets()
-    d.set_weights(gan.discriminator.get_weights())
-    with tf.GradientTape() as tape:
-        value = tf.reduce_mean(losses.get("modified").discriminator(
-            d(diff_augment(real, policy, seed=seed + 13)), d(diff_augment(fake, policy, seed=seed + 17))))
-    for v, grad in zip(d.trainable_variables, tape.gradient(value, d.trainable_variables)):
-        v.assign_sub(0.05 * grad)
-    gan.discriminator_step(real, latents, draw=0)
-    for got, want in zip(gan.discriminator.weights, d.weights):
-        np.testing.assert_allclose(np.array(got), np.array(want), rtol=1e-4, atol=1e-6)
-
-
-def test_r1_with_diff_augment_is_taken_through_the_augmentation():
-    """As in DiffAugment's StyleGAN2 code: R1 is ||d/dx D(T(x))||^2 with T the real batch's
+    augmented with the documented seeds (step seed + 13 for real, + 17 for fake). With R1, as
+    in DiffAugment's StyleGAN2 code, the penalty is ||d/dx D(T(x))||^2 with T the real batch's
     augmentation, w.r.t. the un-augmented reals."""
     from keras_gans.augment import diff_augment
 
-    b, policy, weight = 8, "color,translation,cutout", 5.0
-    gan = _gan(diff_augment=policy, gradient_penalty="r1", gradient_penalty_weight=weight)
+    b, policy = 8, "color,translation,cutout"
+    penalty_args = {"gradient_penalty": "r1", "gradient_penalty_weight": r1_weight} if r1_weight else {}
+    gan = _gan(diff_augment=policy, **penalty_args)
     gan.compile()
     real = tf.constant(_digits(b))
     latents = tf.random.normal([b, LATENT], seed=5)
@@ -198,14 +178,14 @@ def test_r1_with_diff_augment_is_taken_through_the_augmentation():
             inner.watch(real)
             real_logits = d(diff_augment(real, policy, seed=seed + 13))
             total = tf.reduce_sum(real_logits)
-        grads = inner.gradient(total, real)
-        r1 = tf.reduce_sum(tf.square(grads), axis=[1, 2, 3])
+        r1 = tf.reduce_sum(tf.square(inner.gradient(total, real)), axis=[1, 2, 3])
         value = tf.reduce_mean(losses.get("modified").discriminator(
-            real_logits, d(diff_augment(fake, policy, seed=seed + 17))) + weight * r1)
+            real_logits, d(diff_augment(fake, policy, seed=seed + 17))) + (r1_weight or 0.0) * r1)
     for v, grad in zip(d.trainable_variables, tape.gradient(value, d.trainable_variables)):
         v.assign_sub(0.05 * grad)
     _, penalty = gan.discriminator_step(real, latents, draw=0)
-    np.testing.assert_allclose(float(penalty), float(tf.reduce_mean(r1)), rtol=1e-4)
+    if r1_weight:
+        np.testing.assert_allclose(float(penalty), float(tf.reduce_mean(r1)), rtol=1e-4)
     for got, want in zip(gan.discriminator.weights, d.weights):
         np.testing.assert_allclose(np.array(got), np.array(want), rtol=1e-4, atol=1e-6)
 
