@@ -43,6 +43,35 @@ def save_image_grid(images, path, columns=None, scale=1, padding=2):
     return path
 
 
+class StandingStatistics(keras.callbacks.Callback):
+    """Re-estimates the inference generator's batch-norm statistics (BigGAN's standing
+    statistics, ``GAN.accumulate_standing_statistics``) at the end of every ``every`` epochs.
+    Place it before :class:`SampleGrid` / :class:`EvaluateMetrics` so that grids and scores
+    show the generator as it will be exported. Training itself uses batch statistics and is
+    unaffected.
+
+    Args:
+        num_batches: generated batches to average over.
+        batch_size: their size (use the training batch size).
+        every: re-estimate every this many epochs.
+        seed: seed of the latents (and labels) drawn.
+    """
+
+    def __init__(self, num_batches, batch_size, every=1, seed=0):
+        super().__init__()
+        for arg, value in (("num_batches", num_batches), ("batch_size", batch_size), ("every", every)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{arg} must be a positive int; received {value!r}.")
+        self.num_batches = num_batches
+        self.batch_size = batch_size
+        self.every = every
+        self.seed = seed
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every == 0:
+            self.model.accumulate_standing_statistics(self.num_batches, self.batch_size, seed=self.seed)
+
+
 class SampleGrid(keras.callbacks.Callback):
     """Writes a grid of samples from fixed latents at the end of each epoch.
 

@@ -6,6 +6,7 @@ import pytest
 import tensorflow as tf
 
 from keras_gans import presets
+from keras_gans.callbacks import StandingStatistics
 from keras_gans.layers import ConditionalBatchNormalization
 from keras_gans.standing_stats import accumulate_standing_statistics, batch_norm_layers
 from zoo.common.train_lib import TrainConfig, run
@@ -136,3 +137,22 @@ def test_standing_stats_on_a_generator_without_batch_norm_is_rejected(tmp_path):
     assert not (tmp_path / "run").exists()
     with pytest.raises(ValueError, match="--standing_stats must be a non-negative integer; received -1"):
         run(TrainConfig(preset="dcgan_tiny", output_dir=str(tmp_path / "run"), standing_stats=-1))
+
+
+def test_callback_re_estimates_every_n_epochs_before_later_callbacks():
+    keras.utils.set_random_seed(0)
+    gan = presets.build("dcgan_tiny")
+    gan.compile()
+    seen = []
+    spy = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: seen.append(
+        [layer.moving_mean.numpy() for layer in batch_norm_layers(gan.inference_generator)]))
+    images = np.random.default_rng(0).uniform(-1, 1, size=(16, *gan.generator.output_shape[1:])).astype("float32")
+    gan.fit(images, batch_size=8, epochs=2, steps_per_epoch=1, verbose=0,
+            callbacks=[StandingStatistics(3, 8, every=2, seed=4), spy])
+    gan.accumulate_standing_statistics(3, 8, seed=4)
+    standing = [layer.moving_mean.numpy() for layer in batch_norm_layers(gan.inference_generator)]
+    assert not all(np.allclose(a, b) for a, b in zip(seen[0], standing)), "epoch 1: not re-estimated"
+    for got, want in zip(seen[1], standing):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="every must be a positive int; received 0"):
+        StandingStatistics(3, 8, every=0)

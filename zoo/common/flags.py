@@ -32,9 +32,9 @@ def define_flags(preset, output_dir, epochs=1, **defaults):
                          "on the test split with the dataset's default extractor; 0: off.")
     flags.DEFINE_integer("eval_samples", 5000, "Generated images per score.")
     flags.DEFINE_integer("standing_stats", defaults.get("standing_stats", 0),
-                         "Before the final grid and export, re-estimate G's batch-norm statistics "
-                         "over this many generated batches (BigGAN's standing statistics); 0: "
-                         "keep the moving averages.")
+                         "Before each sample grid and score and before the export, re-estimate "
+                         "G's batch-norm statistics over this many generated batches (BigGAN's "
+                         "standing statistics); 0: keep the moving averages.")
     flags.DEFINE_string("output_dir", output_dir, "Where grids, logs, backups and the export go.")
     flags.DEFINE_string("export_dir", None, "SavedModel base directory; default <output_dir>/saved_model.")
     flags.DEFINE_boolean("export", True, "Export the generator at the end.")

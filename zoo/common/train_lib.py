@@ -7,6 +7,7 @@ exports the generator as a TF Serving SavedModel.
 
 import dataclasses
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -17,7 +18,9 @@ import keras
 
 from keras_gans import data, presets
 from keras_gans import distribute as distribute_lib
-from keras_gans.callbacks import EvaluateMetrics, ReconstructionGrid, SampleGrid, save_image_grid
+from keras_gans.callbacks import (
+    EvaluateMetrics, ReconstructionGrid, SampleGrid, StandingStatistics, save_image_grid,
+)
 from keras_gans.export import export_generator
 from keras_gans.metrics.extractors import default_extractor
 from keras_gans.standing_stats import batch_norm_layers
@@ -47,7 +50,8 @@ class TrainConfig:
     eval_every: int = 0  # epochs between FID/KID/precision/recall/coverage scores; 0: off
     eval_samples: int = 5000
     # Batches of generated samples over which to re-estimate G's batch-norm statistics before
-    # the final grid and the export (BigGAN's standing statistics); 0: keep the moving averages.
+    # each sample grid and score and before the export (BigGAN's standing statistics); 0: keep
+    # the moving averages.
     standing_stats: int = 0
     export_dir: Optional[str] = None  # None: <output_dir>/saved_model
     export: bool = True
@@ -194,6 +198,9 @@ def run(config, extra_callbacks=()):
         os.path.join(out, "backup"), save_freq=config.backup_every, delete_checkpoint=False
     )
     callbacks = [backup, keras.callbacks.TerminateOnNaN()]
+    if chief and config.standing_stats:  # grids and scores show the generator as exported
+        every = math.gcd(config.grid_every, config.eval_every) if config.eval_every else config.grid_every
+        callbacks.append(StandingStatistics(config.standing_stats, batch_size, every=every, seed=config.seed))
     if chief:
         callbacks += [
             SampleGrid(
