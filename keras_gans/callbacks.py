@@ -112,7 +112,9 @@ class SampleGrid(keras.callbacks.Callback):
         path = os.path.join(self.directory, f"epoch_{epoch + 1:03d}.png")
         save_image_grid(images, path, columns=columns, scale=self.scale)
         if self._writer is not None:
-            with self._writer.as_default():
+            # record_if(True): a TensorBoard callback's update_freq condition, left pushed by an
+            # interrupted fit in the same process, would otherwise drop the image.
+            with self._writer.as_default(), tf.summary.record_if(True):
                 tf.summary.image("samples", image_grid(images, columns)[None], step=epoch + 1)
             self._writer.flush()
 
