@@ -156,3 +156,21 @@ def test_callback_re_estimates_every_n_epochs_before_later_callbacks():
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="every must be a positive int; received 0"):
         StandingStatistics(3, 8, every=0)
+
+
+def test_under_mirrored_strategy_every_replica_gets_the_single_device_statistics():
+    devices = tf.config.list_logical_devices("CPU")
+    strategy = tf.distribute.MirroredStrategy([d.name for d in devices[:2]])
+    keras.utils.set_random_seed(0)
+    single = presets.build("dcgan_tiny", seed=0)
+    with strategy.scope():
+        keras.utils.set_random_seed(0)
+        mirrored = presets.build("dcgan_tiny", seed=0)
+    mirrored.generator.set_weights(single.generator.get_weights())
+    for gan in (single, mirrored):
+        gan.accumulate_standing_statistics(4, 8, seed=2)
+    for want, layer in zip(batch_norm_layers(single.generator), batch_norm_layers(mirrored.generator)):
+        components = getattr(layer.moving_mean.value, "values", None) or [layer.moving_mean.value]
+        assert len(components) == 2, components
+        for component in components:
+            np.testing.assert_allclose(np.array(component), want.moving_mean.numpy(), rtol=1e-5, atol=1e-6)
