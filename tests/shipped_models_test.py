@@ -29,6 +29,9 @@ def test_shipped_generator_reproduces_its_scores(scores_file):
     for name in ("fid", "precision", "recall"):
         key = next(k for k in recorded["metrics"] if k.startswith(name))
         assert result["metrics"][key] == pytest.approx(recorded["metrics"][key], rel=1e-3, abs=1e-3), key
+    for key, value in recorded["metrics"].items():  # conditional models: agreement with the asked class
+        if key.startswith("conditional_accuracy"):
+            assert result["metrics"][key] == pytest.approx(value, abs=0.005), key
     # Class decisions near a boundary may flip with float round-off on another CPU.
     assert sum(result["class_histogram"]) == sum(recorded["class_histogram"])
     assert max(abs(a - b) for a, b in zip(result["class_histogram"], recorded["class_histogram"])) <= 5
