@@ -43,6 +43,24 @@ def save_image_grid(images, path, columns=None, scale=1, padding=2):
     return path
 
 
+class ResumableBackup(keras.callbacks.BackupAndRestore):
+    """Keras' ``BackupAndRestore`` that also backs up at the end of every epoch.
+
+    With an integer ``save_freq`` Keras saves only every ``save_freq`` batches, and records a
+    save made at an epoch's last batch as "in that epoch": a resumed ``fit`` then trains that
+    epoch again, and a run shorter than ``save_freq`` leaves no backup at all. Saving at each
+    epoch end as well records the finished epoch, so an interrupted run loses at most
+    ``min(save_freq, one epoch)`` batches and a finished run continues exactly where it stopped
+    when ``fit`` is called again with more epochs.
+    """
+
+    def on_epoch_end(self, epoch, logs=None):
+        super().on_epoch_end(epoch, logs)
+        if self.save_freq != "epoch":  # "epoch" mode already saved
+            self._batches_seen_since_last_saving = 0
+            self._save_model()
+
+
 class StandingStatistics(keras.callbacks.Callback):
     """Re-estimates the inference generator's batch-norm statistics (BigGAN's standing
     statistics, ``GAN.accumulate_standing_statistics``) at the end of every ``every`` epochs.

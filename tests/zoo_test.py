@@ -103,6 +103,18 @@ def test_interrupted_run_resumes_from_last_backup(tmp_path):
     assert int(summary["model"].g_optimizer.iterations) == 6 + 2 * 4
 
 
+def test_finished_run_continues_with_more_epochs_without_redoing_any(tmp_path):
+    """A run shorter than --backup_every still leaves a backup (saved at each epoch end), and
+    calling it again with more epochs trains only the new ones."""
+    run(_config(tmp_path, epochs=1, steps_per_epoch=3, export=False))
+    meta = json.load(open(tmp_path / "run" / "backup" / "training_metadata.json"))
+    assert meta == {"epoch": 1, "batch": 0}
+    record = _Record()
+    summary = run(_config(tmp_path, epochs=2, steps_per_epoch=3, export=False), extra_callbacks=[record])
+    assert record.start_iterations == 3 and record.epochs == [1]
+    assert int(summary["model"].g_optimizer.iterations) == 6
+
+
 @pytest.mark.parametrize(
     "change,message",
     [

@@ -19,7 +19,8 @@ import keras
 from keras_gans import data, presets
 from keras_gans import distribute as distribute_lib
 from keras_gans.callbacks import (
-    EvaluateMetrics, ReconstructionGrid, SampleGrid, StandingStatistics, save_image_grid,
+    EvaluateMetrics, ReconstructionGrid, ResumableBackup, SampleGrid, StandingStatistics,
+    save_image_grid,
 )
 from keras_gans.export import export_generator
 from keras_gans.metrics.extractors import default_extractor
@@ -194,7 +195,7 @@ def run(config, extra_callbacks=()):
 
     out = config.output_dir
     os.makedirs(out, exist_ok=True)
-    backup = keras.callbacks.BackupAndRestore(
+    backup = ResumableBackup(
         os.path.join(out, "backup"), save_freq=config.backup_every, delete_checkpoint=False
     )
     callbacks = [backup, keras.callbacks.TerminateOnNaN()]
