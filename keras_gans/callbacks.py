@@ -8,6 +8,8 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image
 
+from keras_gans.data import to_uint8
+
 
 def image_grid(images, columns=None, padding=2):
     """Tiles images in [-1, 1] (``[N, H, W, C]``, C = 1 or 3) into one uint8 array."""
@@ -22,7 +24,7 @@ def image_grid(images, columns=None, padding=2):
     grid = np.full(
         (rows * (h + padding) + padding, columns * (w + padding) + padding, c), 255, np.uint8
     )
-    pixels = np.clip(np.rint((images + 1.0) * 127.5), 0, 255).astype(np.uint8)
+    pixels = to_uint8(images)
     for i in range(n):
         r, col = divmod(i, columns)
         top, left = padding + r * (h + padding), padding + col * (w + padding)

@@ -51,6 +51,7 @@ from keras_gans.metrics import extractors as extractors_lib
 from keras_gans.metrics import functional as F
 from keras_gans.preset_defs.common import adam
 from zoo.common import train_lib
+from zoo.mode_collapse.lib import mean_std
 
 
 class Variant(NamedTuple):
@@ -107,8 +108,8 @@ def resolve_variant(name, registry=None):
 
     Raises:
         ValueError: the name is not registered, its preset does not exist, or a variant
-            with overrides is named like an existing preset (the name becomes the
-            temporary preset's name while it trains, so it must be new).
+            with overrides is named like an existing preset (its rows and grids would pass
+            for that preset's).
     """
     registry = VARIANTS if registry is None else registry
     if name not in registry:
@@ -258,6 +259,13 @@ def parse_variant_steps(items):
     return result
 
 
+def min_class_count(min_share, num_samples, num_classes):
+    """Samples a class needs to count as covered: ``ceil(min_share * num_samples / num_classes)``,
+    at least 1."""
+    # Round first so 0.1 * 5000 / 10 = 50.000000000000007 gives 50, not 51.
+    return max(1, int(math.ceil(round(min_share * num_samples / num_classes, 9))))
+
+
 def coverage_stats(labels, num_classes, min_share=0.1):
     """Class coverage of predicted labels.
 
@@ -276,8 +284,7 @@ def coverage_stats(labels, num_classes, min_share=0.1):
     n = labels.shape[0]
     if n == 0:
         raise ValueError("coverage_stats needs at least one label.")
-    # ceil of a float product: round first so 0.1 * 5000 / 10 = 50.000000000000007 gives 50.
-    min_count = max(1, int(math.ceil(round(min_share * n / num_classes, 9))))
+    min_count = min_class_count(min_share, n, num_classes)
     cov = F.class_coverage(labels, num_classes, min_count=min_count)
     hist = cov["histogram"]
     kl = cov["kl_to_uniform"]
@@ -358,7 +365,7 @@ def class_grid_png(images, labels, class_names, path, columns=10, scale=2, label
     canvas = Image.new("RGB", (label_width + columns * cell_w + pad, len(class_names) * cell_h + pad),
                        "white")
     draw = ImageDraw.Draw(canvas)
-    pixels = np.clip(np.rint((images + 1.0) * 127.5), 0, 255).astype(np.uint8)
+    pixels = data.to_uint8(images)
     for k, name in enumerate(class_names):
         picked = np.flatnonzero(labels == k)
         top = pad + k * cell_h
@@ -375,12 +382,6 @@ def class_grid_png(images, labels, class_names, path, columns=10, scale=2, label
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     canvas.save(path)
     return path
-
-
-def _mean_std(values):
-    values = np.asarray(values, dtype=np.float64)
-    std = float(values.std(ddof=1)) if values.size > 1 else 0.0
-    return float(values.mean()), std
 
 
 def summarize(runs):
@@ -402,7 +403,7 @@ def summarize(runs):
         row["num_classes"] = group[0]["coverage"]["num_classes"]
         for key in ("classes_covered", "largest_share", "balance", "fid"):
             values = [r["coverage"][key] for r in group]
-            row[f"{key}_mean"], row[f"{key}_std"] = _mean_std(values)
+            row[f"{key}_mean"], row[f"{key}_std"] = mean_std(values)
             row[f"{key}_per_seed"] = values
         # Each seed's largest class, repeats dropped (seed order).
         row["largest_classes"] = list(dict.fromkeys(r["coverage"]["largest_class"] for r in group))
@@ -416,7 +417,7 @@ def summarize(runs):
 def markdown_table(summary, config, class_names, extractor_name, fid_name, baseline=None):
     """The results as Markdown: the main table, then the mean class histogram per variant."""
     num_classes = len(class_names)
-    min_count = max(1, int(math.ceil(round(config.min_share * config.num_samples / num_classes, 9))))
+    min_count = min_class_count(config.min_share, config.num_samples, num_classes)
     lines = [
         f"# Class coverage on {config.dataset}",
         "",

@@ -112,7 +112,8 @@ def train_and_sample(variant, mixture, seed, steps, num_samples, steps_per_execu
     return samples, info
 
 
-def _mean_std(values):
+def mean_std(values):
+    """Mean and sample standard deviation (0 for a single value) of ``values``."""
     values = np.asarray(values, dtype=np.float64)
     std = float(values.std(ddof=1)) if values.size > 1 else 0.0
     return float(values.mean()), std
@@ -127,8 +128,8 @@ def summarize(runs):
     for (mixture, variant), group in groups.items():
         modes = [r["coverage"]["modes_covered"] for r in group]
         share = [r["coverage"]["high_quality_share"] for r in group]
-        modes_mean, modes_std = _mean_std(modes)
-        share_mean, share_std = _mean_std(share)
+        modes_mean, modes_std = mean_std(modes)
+        share_mean, share_std = mean_std(share)
         summary.append(
             {
                 "mixture": mixture,
