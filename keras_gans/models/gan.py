@@ -537,7 +537,7 @@ class GAN(keras.Model):
             labels = fake_labels = None
         return images, latents, labels, fake_labels
 
-    def _penalty(self, real, fake, seed, labels=None, view_seed=None):
+    def _penalty(self, real, fake, seed, labels, view_seed):
         """The gradient penalty of D as it sees images: through ``discriminator_view`` with
         the real batch's seed (DiffAugment's StyleGAN2 code differentiates R1 through the
         augmentation, w.r.t. the un-augmented reals)."""
