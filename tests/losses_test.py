@@ -110,15 +110,44 @@ def test_stable_for_large_logits():
 
 
 def test_label_smoothing():
+    # TF-GAN's / Keras' meaning: label_smoothing s moves the real target to
+    # 1 * (1 - s) + 0.5 * s = 1 - s / 2, so s = 0.1 gives 0.95.
     r, f = np.array([[1.0]], np.float32), np.array([[-2.0]], np.float32)
-    t = 0.9
+    t = 0.95
     expected = -t * np.log(_sig(r)) - (1 - t) * np.log(1 - _sig(r)) - np.log(
         1 - _sig(f)
     )
+    # By hand: CE(l, t) = softplus(-l) + (1 - t) * l, so with l_real = 1,
+    # l_fake = -2: softplus(-1) + 0.05 + softplus(-2)
+    #            = 0.3132617 + 0.05 + 0.1269280 = 0.4901897.
+    np.testing.assert_allclose(expected.ravel(), [0.4901897], rtol=1e-6)
     for fn in (losses.minimax_discriminator_loss, losses.modified_discriminator_loss):
         np.testing.assert_allclose(
             fn(r, f, label_smoothing=0.1), expected.ravel(), rtol=1e-5
         )
+        np.testing.assert_allclose(fn(r, f, label_smoothing=0.1), [0.4901897], rtol=1e-6)
+        # TF-GAN's default 0.25: real target 0.875, softplus(-1) + 0.125 + softplus(-2).
+        np.testing.assert_allclose(
+            fn(r, f, label_smoothing=0.25), [0.3132617 + 0.125 + 0.1269280], rtol=1e-6
+        )
+        # Salimans et al.'s real target 0.9 is s = 0.2: softplus(-1) + 0.1 + softplus(-2).
+        np.testing.assert_allclose(
+            fn(r, f, label_smoothing=0.2), [0.3132617 + 0.1 + 0.1269280], rtol=1e-6
+        )
+    # Same as Keras' BinaryCrossentropy(label_smoothing=s) on the real half.
+    for s in (0.1, 0.25):
+        keras_real = keras.losses.BinaryCrossentropy(from_logits=True, label_smoothing=s)(
+            np.ones_like(r), r
+        )
+        ours_real = losses.minimax_discriminator_loss(
+            r, np.full_like(f, -1e4), label_smoothing=s
+        )
+        np.testing.assert_allclose(ours_real, [float(keras_real)], rtol=1e-6)
+    # No smoothing is exactly the unsmoothed loss.
+    np.testing.assert_array_equal(
+        losses.minimax_discriminator_loss(r, f, label_smoothing=0.0),
+        losses.minimax_discriminator_loss(r, f),
+    )
     with pytest.raises(ValueError, match="label_smoothing=1.0"):
         losses.minimax_discriminator_loss(r, f, label_smoothing=1.0)
     with pytest.raises(ValueError, match="-0.1"):
