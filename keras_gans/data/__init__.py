@@ -27,3 +27,31 @@ __all__ = [
 
 from keras_gans.data import mixtures  # noqa: E402  (2-D Gaussian mixtures: ring8, grid25)
 __all__ += ["mixtures"]
+
+# A user's own images (directories) and image-to-image data (Pix2Pix, CycleGAN).
+from keras_gans.data import folders, paired  # noqa: E402
+from keras_gans.data.folders import FolderInfo, ImageFolderError, load_folder  # noqa: E402
+from keras_gans.data.paired import (  # noqa: E402
+    SKIMAGE_TASKS,
+    TranslationInfo,
+    load_paired,
+    load_unpaired,
+    pix2pix_jitter,
+    pix2pix_test_transform,
+    unpaired_classes,
+)
+
+__all__ += [
+    "FolderInfo",
+    "ImageFolderError",
+    "SKIMAGE_TASKS",
+    "TranslationInfo",
+    "folders",
+    "load_folder",
+    "load_paired",
+    "load_unpaired",
+    "paired",
+    "pix2pix_jitter",
+    "pix2pix_test_transform",
+    "unpaired_classes",
+]

@@ -13,6 +13,13 @@ Names with a local loader are read without TFDS when their files are present:
 Any other name goes to `tfds.load` (features `"image"` and `"label"`); MNIST and
 Fashion-MNIST fall back to TFDS when no local files are found.
 
+A path to a directory is a dataset too (a folder of images, class subfolders as
+labels: `keras_gans.data.folders`; paired `A/` + `B/`, side-by-side or unpaired
+`trainA/` + `trainB/` folders: `keras_gans.data.paired`), and so are the
+image-to-image names of `keras_gans.data.paired` (`"cycle_gan/<name>"` with split
+`"train"`/`"test"`, `"fashion_mnist_pair/sneaker-ankle_boot"`,
+`"skimage_edges2photo"`, ...), whose elements are dicts of images.
+
 Example:
 
 ```python
@@ -112,12 +119,29 @@ def _is_bool(x):
 
 
 def _check_name(name):
+    if isinstance(name, os.PathLike):
+        name = os.fspath(name)
     if not isinstance(name, str) or not name.strip():
         raise ValueError(
-            f"name must be a non-empty string such as 'fashion_mnist', 'mnist', 'digits' "
-            f"or a TFDS name like 'cifar10'; got {name!r}."
+            f"name must be a non-empty string such as 'fashion_mnist', 'mnist', 'digits', "
+            f"a TFDS name like 'cifar10', or a directory path; got {name!r}."
         )
     return name.strip()
+
+
+def _route(name, split=None):
+    """Loaders for directories and the image-to-image datasets (`keras_gans.data.paired.route`)."""
+    from keras_gans.data import paired  # imported here: paired imports this module
+
+    return paired.route(name, split)
+
+
+def _no_extra_kwargs(fn, name, kwargs):
+    if kwargs:
+        raise TypeError(
+            f"{fn}() got unexpected keyword argument(s) {sorted(kwargs)} for {name!r}: they apply only "
+            "to directories and the image-to-image datasets (keras_gans.data.folders / .paired)."
+        )
 
 
 def _local_key(name):
@@ -444,12 +468,16 @@ def load(
     drop_remainder=True,
     data_dir=None,
     cache=True,
+    **kwargs,
 ):
     """Loads an image dataset as a `tf.data.Dataset` of float32 NHWC in [-1, 1].
 
     Args:
-        name: `"fashion_mnist"`, `"mnist"`, `"digits"`, or any TFDS name
-            (`"cifar10"`, `"celeb_a"`, `"cycle_gan/horse2zebra"`, ...).
+        name: `"fashion_mnist"`, `"mnist"`, `"digits"`, any TFDS name
+            (`"cifar10"`, `"celeb_a"`, `"cycle_gan/horse2zebra"` with split
+            `"trainA"`, ...), a directory (`keras_gans.data.folders.load_folder`,
+            or `keras_gans.data.paired` for paired / unpaired layouts), or an
+            image-to-image name of `keras_gans.data.paired`.
         split: `"train"` or `"test"` for the local datasets (digits: `"train"`
             only); any TFDS split string (`"train[:10%]"`, `"trainA"`) otherwise.
         batch_size: positive int, or `None` for unbatched examples.
@@ -468,10 +496,15 @@ def load(
         cache: `True` caches the decoded, scaled (and resized) images in
             memory before shuffling when they fit in `MAX_MEMORY_CACHE_BYTES`;
             a string caches to that file path; `False` recomputes every epoch.
+        **kwargs: options of the directory and image-to-image loaders
+            (`channels`, `layout`, `jitter`, `load_size`, `direction`, ...: see
+            `keras_gans.data.folders.load_folder`, `keras_gans.data.paired.load_paired`
+            and `load_unpaired`); an error for the other datasets.
 
     Returns:
         A `tf.data.Dataset` of `images` float32 `[B, H, W, C]` (or `[H, W, C]`
-        when `batch_size=None`), or `(images, labels)` with `with_labels=True`.
+        when `batch_size=None`), or `(images, labels)` with `with_labels=True`;
+        dicts `{"source", "target"}` / `{"a", "b"}` for image-to-image data.
 
     Raises:
         ValueError: an argument is invalid.
@@ -479,6 +512,14 @@ def load(
         IDXFormatError: a local IDX file is corrupt or truncated.
     """
     name = _check_name(name)
+    routed = _route(name, split)
+    if routed is not None:
+        return routed.load(
+            name, split=split, batch_size=batch_size, image_size=image_size, with_labels=with_labels,
+            shuffle=shuffle, seed=seed, repeat=repeat, drop_remainder=drop_remainder, data_dir=data_dir,
+            cache=cache, **kwargs,
+        )
+    _no_extra_kwargs("load", name, kwargs)
     split = _check_split(name, split)
     if batch_size is not None and not (_is_int(batch_size) and batch_size > 0):
         raise ValueError(f"batch_size must be a positive int or None (unbatched); got {batch_size!r}.")
@@ -556,11 +597,14 @@ def load(
     )
 
 
-def load_numpy(name, split="train", data_dir=None):
+def load_numpy(name, split="train", data_dir=None, **kwargs):
     """Loads a whole split as numpy arrays (for metrics and classifiers).
 
     Args:
-        name, split, data_dir: as in `load`.
+        name, split, data_dir: as in `load` (a plain image directory works when
+            its images share one size; image-to-image datasets do not).
+        **kwargs: options of `keras_gans.data.folders.load_folder_numpy`
+            (`channels`, ...) for directories.
 
     Returns:
         `(images, labels)`: `uint8 [N, H, W, C]` in 0..255 and `int64 [N]`
@@ -569,6 +613,10 @@ def load_numpy(name, split="train", data_dir=None):
         The arrays are fresh copies the caller may modify.
     """
     name = _check_name(name)
+    routed = _route(name, split)
+    if routed is not None:
+        return routed.load_numpy(name, split=split, data_dir=data_dir, **kwargs)
+    _no_extra_kwargs("load_numpy", name, kwargs)
     split = _check_split(name, split)
     data_dir = _check_data_dir(data_dir)
     key = _local_key(name)
@@ -610,13 +658,24 @@ def load_numpy(name, split="train", data_dir=None):
     return x, (y if has_labels else None)
 
 
-def info(name, data_dir=None):
+def info(name, data_dir=None, **kwargs):
     """Returns the `DatasetInfo` of a dataset without loading its images.
 
     For TFDS names this reads `tfds.builder(name).info` (split sizes are known
-    only once the dataset is prepared in `data_dir`).
+    only once the dataset is prepared in `data_dir`). Directories give a
+    `keras_gans.data.folders.FolderInfo` (from the files' headers), the
+    image-to-image datasets a `keras_gans.data.paired.TranslationInfo`.
+
+    Args:
+        name, data_dir: as in `load`.
+        **kwargs: the directory / image-to-image options of `load` (`channels`,
+            `layout`, ...); an error for the other datasets.
     """
     name = _check_name(name)
+    routed = _route(name)
+    if routed is not None:
+        return routed.info(name, data_dir=data_dir, **kwargs)
+    _no_extra_kwargs("info", name, kwargs)
     data_dir = _check_data_dir(data_dir)
     key = _local_key(name)
     if key is not None:
