@@ -45,8 +45,8 @@ def measure(preset_name, batch_size, jit_compile, steps, warmup, peak_gflops):
     preset = presets.get(preset_name)
     gan = presets.build(preset_name, seed=0)
     gan.compile(jit_compile=jit_compile)
-    batch_size = batch_size or preset["batch_size"]
-    shape = (batch_size * gan.n_critic,) + tuple(preset["generator"][1]["image_shape"])
+    batch_size = batch_size or preset["data"]["batch_size"]
+    shape = (batch_size * gan.n_critic,) + tuple(preset["data"]["image_shape"])
     images = tf.random.uniform(shape, -1.0, 1.0)
     flops = train_step_flops(gan, images)
     iterator = iter(tf.data.Dataset.from_tensors(images).repeat())
@@ -54,7 +54,7 @@ def measure(preset_name, batch_size, jit_compile, steps, warmup, peak_gflops):
     train_function = gan.train_function
     for _ in range(warmup):
         train_function(iterator)
-    gan.d_loss_tracker.result().numpy()  # wait for the device
+    gan.metrics[0].result().numpy()  # wait for the device
     start = time.perf_counter()
     for _ in range(steps):
         logs = train_function(iterator)

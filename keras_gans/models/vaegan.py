@@ -11,42 +11,17 @@ import math
 import numbers
 
 import keras
+import numpy as np
 import tensorflow as tf
 
-from keras_gans.models.gan import (
-    GAN,
-    _optimizer_from,
-    _replica_id,
-    _serialize_optimizer,
-    _update_per_device,
-    ema_update,
-)
-
-_LOSSES = ("minimax", "modified")
+from keras_gans.core.distributed import global_means, replica_loss
+from keras_gans.losses import kl_divergence
+from keras_gans.core.phases import Phase, PhaseOutput
+from keras_gans.grids import interleave
+from keras_gans.models.latent import LatentGAN
 
 
 # ---------------------------------------------------------------------------- loss terms
-def kl_divergence(mu, log_var):
-    """``L_prior = KL(q(z|x) || N(0, I))`` per example for a diagonal Gaussian q.
-
-    ``KL = -0.5 * sum_j (1 + log_var_j - mu_j^2 - exp(log_var_j))`` (Kingma & Welling 2014,
-    appendix B; the official code's ``KLDivergence``).
-
-    Args:
-        mu, log_var: ``[B, latent_dim]`` mean and log-variance of q(z|x).
-
-    Returns:
-        ``[B]`` float32.
-    """
-    mu = tf.cast(mu, tf.float32)
-    log_var = tf.cast(log_var, tf.float32)
-    if mu.shape.rank != 2 or log_var.shape.rank != 2:
-        raise ValueError(
-            f"mu and log_var must be [batch, latent_dim]; received shapes {mu.shape} and {log_var.shape}."
-        )
-    return -0.5 * tf.reduce_sum(1.0 + log_var - tf.square(mu) - tf.exp(log_var), axis=-1)
-
-
 def feature_reconstruction_loss(real_features, fake_features):
     """``L_llike^{Dis_l}``: the Gaussian negative log-likelihood of D's l-th layer features of
     ``x`` under a unit-variance Gaussian centred on those of the reconstruction ``x~``,
@@ -75,11 +50,13 @@ def _per_example(x):
 
 
 def _real_cross_entropy(logits, label_smoothing=0.0):
-    """``-(1 - s) log D - s log(1 - D)`` per example (target 1, one-sided smoothing s)."""
+    """``-t log D - (1 - t) log(1 - D)`` per example with the real target ``t = 1 - s/2``
+    (one-sided smoothing ``s``, as TF-GAN and Keras define it; ``keras_gans.losses``)."""
     logits = tf.cast(logits, tf.float32)
     loss = tf.nn.softplus(-logits)
     if label_smoothing:
-        loss = (1.0 - label_smoothing) * loss + label_smoothing * tf.nn.softplus(logits)
+        target = 1.0 - 0.5 * label_smoothing
+        loss = target * loss + (1.0 - target) * tf.nn.softplus(logits)
     return _per_example(loss)
 
 
@@ -138,29 +115,9 @@ class GammaAnnealing(keras.optimizers.schedules.LearningRateSchedule):
         }
 
 
-# ---------------------------------------------------------------------------- gated updates
-def _unwrap(v):
-    return v.value if isinstance(v, keras.Variable) else v
-
-
-def _read(variables):
-    """Current values of ``variables`` (this replica's copy under a strategy)."""
-    return [tf.identity(_unwrap(v)) for v in variables]
-
-
-def _restore_unless(keep, variables, saved):
-    """``var = var if keep else saved`` for each variable, replica-safe: undoes an update that
-    the equilibrium rule skips. ``keep`` must be the same on every replica."""
-
-    def restore(var, old, flag):
-        return var.assign(tf.where(flag, var, tf.cast(old, var.dtype)))
-
-    _update_per_device(variables, restore, args=[(old, keep) for old in saved])
-
-
 # ---------------------------------------------------------------------------- the model
 @keras.saving.register_keras_serializable(package="keras_gans")
-class VAEGAN(GAN):
+class VAEGAN(LatentGAN):
     """VAE-GAN: encoder, decoder (= the GAN's generator) and discriminator trained together.
 
     Larsen et al. 2016, "Autoencoding beyond pixels using a learned similarity metric".
@@ -252,7 +209,14 @@ class VAEGAN(GAN):
         >>> reconstructions = vaegan.reconstruct(images)
     """
 
-    NETWORK_KEYS = GAN.NETWORK_KEYS + ("encoder",)
+    ROLES = ("generator", "discriminator", "encoder")
+    OPTIMIZER_ALIASES = {**LatentGAN.OPTIMIZER_ALIASES, "e_optimizer": "encoder"}
+    # The encoder is updated every step; D and Dec may skip updates (equilibrium rule), so
+    # their optimizers' step counts would repeat draws.
+    SEED_ROLE = "encoder"
+    LOSSES = ("minimax", "modified")
+    LATENT_DISTRIBUTIONS = ("normal",)  # the prior of the KL term is N(0, I)
+    OPTIMIZER_COPIES = {"encoder": "generator"}  # default: a fresh copy of the generator's
 
     def __init__(
         self,
@@ -264,38 +228,15 @@ class VAEGAN(GAN):
         real_weight=0.5,
         equilibrium=0.68,
         margin=0.35,
-        encoder_optimizer=None,
         loss="minimax",
         **kwargs,
     ):
-        super().__init__(generator, discriminator, loss=loss, **kwargs)
-        if loss not in _LOSSES:
-            raise ValueError(f"VAEGAN's loss must be one of {_LOSSES}; received {loss!r}.")
-        unsupported = {
-            "n_critic": (getattr(self, "n_critic", 1), 1),
-            "gradient_penalty": (getattr(self, "gradient_penalty", None), None),
-            "weight_clip": (getattr(self, "weight_clip", None), None),
-            "latent_distribution": (getattr(self, "latent_distribution", "normal"), "normal"),
-            "num_classes": (getattr(self, "num_classes", None), None),
-            "mismatched_pairs": (bool(getattr(self, "mismatched_pairs", False)), False),
-            "label_flip": (float(getattr(self, "label_flip", 0.0)), 0.0),
-            "instance_noise": (float(getattr(self, "instance_noise", 0.0)), 0.0),
-            "diff_augment": (getattr(self, "diff_augment", None), None),
-            "image_pool_size": (int(getattr(self, "image_pool_size", 0)), 0),
-            "feature_matching_layer": (getattr(self, "feature_matching_layer", None), None),
-            "unrolled_steps": (int(getattr(self, "unrolled_steps", 0)), 0),
-        }
-        for name, (value, expected) in unsupported.items():
-            if value != expected:
-                raise ValueError(
-                    f"VAEGAN supports {name}={expected!r} only (the prior is N(0, I) and one "
-                    f"forward pass feeds all three updates); received {name}={value!r}."
-                )
         if not isinstance(encoder, keras.Model):
             raise ValueError(
                 "VAEGAN needs an encoder: a keras.Model from images to [mu, log_var]; received "
                 f"{type(encoder).__name__}."
             )
+        super().__init__(generator, discriminator, loss=loss, networks={"encoder": encoder}, **kwargs)
         outputs = encoder.outputs if hasattr(encoder, "outputs") else None
         if not outputs or len(outputs) != 2 or any(
             tuple(o.shape[1:]) != (self.latent_dim,) for o in outputs
@@ -332,13 +273,11 @@ class VAEGAN(GAN):
         ):
             raise ValueError(f"margin must be a positive finite number or None; received {margin!r}.")
 
-        self.encoder = encoder
         self.feature_layer = feature_layer
         self.reconstruction_weight = float(reconstruction_weight)
         self.real_weight = float(real_weight)
         self.equilibrium = float(equilibrium)
         self.margin = None if margin is None else float(margin)
-        self.encoder_optimizer_config = _serialize_optimizer(encoder_optimizer)
         # D viewed as images -> (logits, Dis_l features); it shares D's layers and weights.
         # Set without Keras' attribute tracking so D's weights are counted and saved once
         # (through `discriminator`).
@@ -348,63 +287,36 @@ class VAEGAN(GAN):
             keras.Model(discriminator.inputs, [discriminator.outputs[0], layer.output],
                         name=f"{discriminator.name}_with_features"),
         )
-        self.e_optimizer = None
-        self.kl_tracker = keras.metrics.Mean(name="kl")
-        self.llike_tracker = keras.metrics.Mean(name="llike")
-        self.real_cost_tracker = keras.metrics.Mean(name="real_cost")
-        self.fake_cost_tracker = keras.metrics.Mean(name="fake_cost")
-        self.d_updated_tracker = keras.metrics.Mean(name="d_updated")
-        self.g_updated_tracker = keras.metrics.Mean(name="g_updated")
+        for name in ("d_loss", "g_loss", "kl", "llike", "real_cost", "fake_cost", "d_updated", "g_updated"):
+            self.add_tracker(name)
+        # One forward pass feeds all three updates (the official code), gated by the
+        # equilibrium rule.
+        self.phases = [Phase("vaegan", ("encoder", "generator", "discriminator"), "joint_step")]
+        self.build_phases()
 
-    # ------------------------------------------------------------------ compile / config
-    def compile(self, g_optimizer=None, d_optimizer=None, e_optimizer=None, **kwargs):
-        """Sets the three optimizers; ``None`` takes the setting given at construction (the
-        encoder's defaults to a fresh copy of the generator's optimizer)."""
-        super().compile(g_optimizer=g_optimizer, d_optimizer=d_optimizer, **kwargs)
-        e_spec = e_optimizer if e_optimizer is not None else self.encoder_optimizer_config
-        if e_spec is None:
-            e_spec = keras.optimizers.serialize(self.g_optimizer)
-        self.e_optimizer = _optimizer_from(e_spec, "e_optimizer")
-        if self.e_optimizer is self.g_optimizer or self.e_optimizer is self.d_optimizer:
-            raise ValueError("e_optimizer must be a different object from g_optimizer and d_optimizer.")
-        self.e_optimizer.build(self.encoder.trainable_variables)
+    grid_examples = 32
 
-    def get_compile_config(self):
-        config = super().get_compile_config()
-        if config is None:
-            return None
-        config["e_optimizer"] = keras.optimizers.serialize(self.e_optimizer)
-        return config
-
-    def compile_from_config(self, config):
-        config = dict(config)
-        g = keras.optimizers.deserialize(config.pop("g_optimizer"))
-        d = keras.optimizers.deserialize(config.pop("d_optimizer"))
-        e = keras.optimizers.deserialize(config.pop("e_optimizer"))
-        keep = ("jit_compile", "steps_per_execution", "run_eagerly")
-        self.compile(g_optimizer=g, d_optimizer=d, e_optimizer=e, **{k: config[k] for k in keep if k in config})
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "encoder": keras.saving.serialize_keras_object(self.encoder),
-                "feature_layer": self.feature_layer,
-                "reconstruction_weight": self.reconstruction_weight,
-                "real_weight": self.real_weight,
-                "equilibrium": self.equilibrium,
-                "margin": self.margin,
-                "encoder_optimizer": self.encoder_optimizer_config,
-            }
-        )
-        return config
+    def sample_grids(self, examples=None, num_samples=64, seed=0):
+        """Samples, and with ``examples`` (real images) rows of x and Dec(Enc(x))."""
+        grids = super().sample_grids(examples, num_samples, seed)
+        if examples is not None:
+            images = np.asarray(examples, np.float32)
+            grids["reconstructions"] = (interleave([images, self.reconstruct(images)], 8), 8)
+        return grids
 
     @property
-    def metrics(self):
-        return [
-            self.d_loss_tracker, self.g_loss_tracker, self.kl_tracker, self.llike_tracker,
-            self.real_cost_tracker, self.fake_cost_tracker, self.d_updated_tracker, self.g_updated_tracker,
-        ]
+    def e_optimizer(self):
+        return self.optimizers.get("encoder")
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "feature_layer": self.feature_layer,
+            "reconstruction_weight": self.reconstruction_weight,
+            "real_weight": self.real_weight,
+            "equilibrium": self.equilibrium,
+            "margin": self.margin,
+        }
 
     # ------------------------------------------------------------------ encoding
     def _check_images(self, images):
@@ -445,76 +357,37 @@ class VAEGAN(GAN):
         return self.generate(latents=z, use_ema=use_ema, batch_size=batch_size)
 
     # ------------------------------------------------------------------ training
-    def _step_seed(self, draw):
-        # The encoder is updated every step; D and Dec may skip updates (equilibrium rule),
-        # so their optimizers' step counts would repeat draws.
-        step = tf.cast(self.e_optimizer.iterations, tf.int32)
-        return tf.stack([self.seed + 7919 * draw + 104729 * _replica_id(), step])
+    def forward(self, images, noise, prior):
+        """The forward pass (see the class docstring): per-example terms ``kl``, ``llike``,
+        ``d``, ``g``, ``real_cost``, ``fake_cost`` and the three networks' per-replica
+        losses ``e_loss``, ``g_loss``, ``d_loss``."""
+        mu, log_var = self.encoder(images, training=True)
+        mu, log_var = tf.cast(mu, tf.float32), tf.cast(log_var, tf.float32)
+        z = mu + tf.exp(0.5 * log_var) * noise
+        decoded = self.generator(tf.concat([z, tf.cast(prior, z.dtype)], 0), training=True)
+        logits, features = self.similarity_model(
+            tf.concat([tf.cast(images, decoded.dtype), decoded], 0), training=True
+        )
+        real_logits, recon_logits, prior_logits = tf.split(logits, 3)
+        real_features, recon_features, _ = tf.split(features, 3)
 
-    @staticmethod
-    def _unpack_batch(data):
-        latents = None
-        if isinstance(data, dict):
-            if "images" not in data:
-                raise ValueError(f"A dict batch needs an 'images' key; received keys {sorted(data)}.")
-            images, latents = data["images"], data.get("latents")
-        elif isinstance(data, (tuple, list)):
-            images = data[0]
-        else:
-            images = data
-        return tf.convert_to_tensor(images), latents
-
-    def _global_means(self, per_example_terms, batch):
-        """Means over the global batch (all replicas) of ``[B]`` vectors."""
-        sums = tf.stack([tf.reduce_sum(t) for t in per_example_terms])
-        context = tf.distribute.get_replica_context()
-        replicas = 1
-        if context is not None:
-            sums = context.all_reduce(tf.distribute.ReduceOp.SUM, sums)
-            replicas = context.num_replicas_in_sync
-        return tf.unstack(sums / tf.cast(batch * replicas, tf.float32))
-
-    def losses_and_gradients(self, images, noise, prior):
-        """The forward pass and the three networks' gradients (see the class docstring).
-
-        Returns a dict with the per-example terms (``kl``, ``llike``, ``d``, ``g``,
-        ``real_cost``, ``fake_cost``) and the gradients (``e_grads``, ``g_grads``,
-        ``d_grads``, in ``trainable_variables`` order).
-        """
-        with tf.GradientTape(persistent=True) as tape:
-            mu, log_var = self.encoder(images, training=True)
-            mu, log_var = tf.cast(mu, tf.float32), tf.cast(log_var, tf.float32)
-            z = mu + tf.exp(0.5 * log_var) * noise
-            decoded = self.generator(tf.concat([z, tf.cast(prior, z.dtype)], 0), training=True)
-            logits, features = self.similarity_model(
-                tf.concat([tf.cast(images, decoded.dtype), decoded], 0), training=True
-            )
-            real_logits, recon_logits, prior_logits = tf.split(logits, 3)
-            real_features, recon_features, _ = tf.split(features, 3)
-
-            kl = kl_divergence(mu, log_var)
-            llike = feature_reconstruction_loss(real_features, recon_features)
-            real_ce = _real_cross_entropy(real_logits, self.label_smoothing)
-            recon_ce, prior_ce = _fake_cross_entropy(recon_logits), _fake_cross_entropy(prior_logits)
-            d_per = self.real_weight * real_ce + 0.5 * (1.0 - self.real_weight) * (recon_ce + prior_ce)
-            g_per = self.loss_pair.generator(recon_logits) + self.loss_pair.generator(prior_logits)
-
-            e_loss = self._replica_loss(kl + llike, self.encoder)
-            g_loss = self._replica_loss(self.reconstruction_weight * llike + g_per, self.generator)
-            d_loss = self._replica_loss(d_per, self.discriminator)
-        result = {
+        kl = kl_divergence(mu, log_var)
+        llike = feature_reconstruction_loss(real_features, recon_features)
+        real_ce = _real_cross_entropy(real_logits, self.label_smoothing)
+        recon_ce, prior_ce = _fake_cross_entropy(recon_logits), _fake_cross_entropy(prior_logits)
+        d_per = self.real_weight * real_ce + 0.5 * (1.0 - self.real_weight) * (recon_ce + prior_ce)
+        g_per = self.loss_pair.generator(recon_logits) + self.loss_pair.generator(prior_logits)
+        return {
             "kl": kl,
             "llike": llike,
             "d": d_per,
             "g": g_per,
             "real_cost": _real_cross_entropy(real_logits) if self.label_smoothing else real_ce,
             "fake_cost": 0.5 * (recon_ce + prior_ce),
-            "e_grads": tape.gradient(e_loss, self.encoder.trainable_variables),
-            "g_grads": tape.gradient(g_loss, self.generator.trainable_variables),
-            "d_grads": tape.gradient(d_loss, self.discriminator.trainable_variables),
+            "e_loss": replica_loss(kl + llike, self.encoder),
+            "g_loss": replica_loss(self.reconstruction_weight * llike + g_per, self.generator),
+            "d_loss": replica_loss(d_per, self.discriminator),
         }
-        del tape
-        return result
 
     def update_flags(self, real_cost, fake_cost):
         """The equilibrium rule: ``(update D, update Dec)`` as boolean scalars."""
@@ -526,44 +399,29 @@ class VAEGAN(GAN):
         neither = tf.logical_not(tf.logical_or(update_d, update_g))
         return tf.logical_or(update_d, neither), tf.logical_or(update_g, neither)
 
-    def train_step(self, data):
-        if self.g_optimizer is None or self.e_optimizer is None:
-            raise RuntimeError("Call compile() before fit().")
-        images, latents = self._unpack_batch(data)
+    def phase_inputs(self, phase, batch, index):
+        return batch["images"][0], batch["d_latents"][0], batch["g_latents"]
+
+    def joint_step(self, inputs, draw):
+        """The three losses from one forward pass, gated by the equilibrium rule."""
+        images, noise, prior = inputs
         batch = tf.shape(images)[0]
-        if latents is None:
-            noise = self.sample_latents(batch, self._step_seed(0))
-            prior = self.sample_latents(batch, self._step_seed(1))
+        if noise is None:
+            noise = self.sample_latents(batch, self.step_seed(0))
+            prior = self.sample_latents(batch, self.step_seed(1))
         else:
-            latents = tf.convert_to_tensor(latents, tf.float32)
-            noise, prior = latents[:, 0], latents[:, 1]
-        out = self.losses_and_gradients(images, noise, prior)
-        real_cost, fake_cost = self._global_means([out["real_cost"], out["fake_cost"]], batch)
+            noise, prior = tf.cast(noise, tf.float32), tf.cast(prior, tf.float32)
+        out = self.forward(images, noise, prior)
+        real_cost, fake_cost = global_means([out["real_cost"], out["fake_cost"]], batch)
         update_d, update_g = self.update_flags(real_cost, fake_cost)
-
-        e_vars = self.encoder.trainable_variables
-        g_vars = self.generator.trainable_variables
-        d_vars = self.discriminator.trainable_variables
-        g_state = g_vars + list(self.g_optimizer.variables)
-        d_state = d_vars + list(self.d_optimizer.variables)
-        gated = self.margin is not None
-        if gated:
-            g_saved, d_saved = _read(g_state), _read(d_state)
-        self.e_optimizer.apply_gradients(zip(out["e_grads"], e_vars))
-        self.g_optimizer.apply_gradients(zip(out["g_grads"], g_vars))
-        self.d_optimizer.apply_gradients(zip(out["d_grads"], d_vars))
-        if gated:
-            _restore_unless(update_g, g_state, g_saved)
-            _restore_unless(update_d, d_state, d_saved)
-        if self.generator_ema is not None:
-            ema_update(self.generator_ema.weights, self.generator.weights, self.ema_decay)
-
-        self.d_loss_tracker.update_state(tf.reduce_mean(out["d"]))
-        self.g_loss_tracker.update_state(tf.reduce_mean(out["g"]))
-        self.kl_tracker.update_state(tf.reduce_mean(out["kl"]))
-        self.llike_tracker.update_state(tf.reduce_mean(out["llike"]))
-        self.real_cost_tracker.update_state(real_cost)
-        self.fake_cost_tracker.update_state(fake_cost)
-        self.d_updated_tracker.update_state(tf.cast(update_d, tf.float32))
-        self.g_updated_tracker.update_state(tf.cast(update_g, tf.float32))
-        return {m.name: m.result() for m in self.metrics}
+        logs = {
+            "d_loss": tf.reduce_mean(out["d"]), "g_loss": tf.reduce_mean(out["g"]),
+            "kl": tf.reduce_mean(out["kl"]), "llike": tf.reduce_mean(out["llike"]),
+            "real_cost": real_cost, "fake_cost": fake_cost,
+            "d_updated": tf.cast(update_d, tf.float32), "g_updated": tf.cast(update_g, tf.float32),
+        }
+        gates = {"generator": update_g, "discriminator": update_d} if self.margin is not None else None
+        return PhaseOutput(
+            {"encoder": out["e_loss"], "generator": out["g_loss"], "discriminator": out["d_loss"]},
+            logs, gates,
+        )

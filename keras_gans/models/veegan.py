@@ -46,15 +46,13 @@ import keras
 import tensorflow as tf
 
 from keras_gans import losses as losses_lib
-from keras_gans.models.gan import GAN, _optimizer_from, _serialize_optimizer, clip_weights, ema_update
-
-_LOSSES = ("minimax", "modified")
-_UNSUPPORTED = ("gradient_penalty", "num_classes", "mismatched_pairs", "label_flip", "instance_noise",
-                "diff_augment", "image_pool_size", "feature_matching_layer", "unrolled_steps")
+from keras_gans.core.distributed import replica_loss
+from keras_gans.core.phases import Phase, PhaseOutput
+from keras_gans.models.latent import LatentGAN, check_positive_int, check_weight_clip
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
-class VEEGAN(GAN):
+class VEEGAN(LatentGAN):
     """VEEGAN (Srivastava et al. 2017): generator, reconstructor and a joint discriminator.
 
     Args:
@@ -69,15 +67,17 @@ class VEEGAN(GAN):
         reconstructor_noise_std: std of the Gaussian noise added to F(x) in the pairs D sees
             (the Gaussian reconstructor p(z|x) = N(F(x), std^2 I) of the official 2-D code:
             1.0); 0 makes F deterministic (the MNIST notebook).
-        reconstructor_optimizer: optimizer config for F used by ``compile()`` when no
-            ``r_optimizer`` is given; ``None`` copies the generator optimizer's settings.
+        n_critic: D updates per G/F update, each on its own chunk of the batch (as in GAN).
+        weight_clip: clip D's weights to ``[-c, c]`` after each D update (as in GAN).
         loss: ``"minimax"`` or ``"modified"``; both give D the sigmoid cross-entropy. G's
             adversarial term is always the paper's raw logit, not a GAN generator loss.
-        **kwargs: the other :class:`GAN` arguments (``n_critic``, ``label_smoothing``,
-            ``latent_distribution``, ``ema_decay``, ``weight_clip``, optimizers, ``seed``).
-            Options that call D on data alone (gradient penalties, ``num_classes``,
-            ``label_flip``, ``instance_noise``, ``diff_augment``, ``image_pool_size``,
-            ``feature_matching_layer``, ``unrolled_steps``) raise a ``ValueError``.
+        **kwargs: the :class:`~keras_gans.models.latent.LatentGAN` arguments
+            (``label_smoothing``, ``latent_distribution``, ``ema_decay``, ``optimizers`` with
+            a ``"reconstructor"`` entry or ``reconstructor_optimizer=``, used by ``compile()``
+            when no ``r_optimizer`` is given; ``None`` copies the generator optimizer's
+            settings; ``seed``). The GAN's D-view options (penalties, conditioning,
+            augmentation, ...) are :class:`~keras_gans.models.gan.GAN`'s, not VEEGAN's: its D
+            takes (z, x) pairs.
 
     Example:
         >>> from keras_gans import presets
@@ -87,7 +87,10 @@ class VEEGAN(GAN):
         >>> gan.fit(mixtures.load("ring8", batch_size=500), steps_per_epoch=1000)
     """
 
-    NETWORK_KEYS = GAN.NETWORK_KEYS + ("reconstructor",)
+    ROLES = ("generator", "discriminator", "reconstructor")
+    OPTIMIZER_ALIASES = {**LatentGAN.OPTIMIZER_ALIASES, "r_optimizer": "reconstructor"}
+    LOSSES = ("minimax", "modified")
+    OPTIMIZER_COPIES = {"reconstructor": "generator"}  # the official code: one Adam for G and F
 
     def __init__(
         self,
@@ -96,29 +99,20 @@ class VEEGAN(GAN):
         reconstructor=None,
         reconstruction_weight=0.5,
         reconstructor_noise_std=1.0,
-        reconstructor_optimizer=None,
+        n_critic=1,
+        weight_clip=None,
         loss="minimax",
         **kwargs,
     ):
-        unsupported = {k: kwargs[k] for k in _UNSUPPORTED if kwargs.get(k)}
-        if unsupported:
-            raise ValueError(
-                "VEEGAN's discriminator takes (z, x) pairs of an unconditional model; the GAN "
-                "options that call it on data alone (penalties, conditioning, augmentation, "
-                "image pool, feature matching, unrolling, label flips) are not supported. "
-                f"Received {unsupported}; expected them unset."
-            )
-        if loss not in _LOSSES:
-            raise ValueError(
-                f"VEEGAN trains D with the sigmoid cross-entropy: loss must be one of {_LOSSES}; "
-                f"received {loss!r}."
-            )
-        super().__init__(generator, discriminator, loss=loss, **kwargs)
         if not isinstance(reconstructor, keras.Model):
             raise ValueError(
                 "reconstructor must be a keras.Model mapping data to latents; received "
                 f"{type(reconstructor).__name__}."
             )
+        check_positive_int("n_critic", n_critic)
+        weight_clip = check_weight_clip(weight_clip)
+        super().__init__(generator, discriminator, loss=loss, networks={"reconstructor": reconstructor},
+                         **kwargs)
         out = reconstructor.output_shape
         if not isinstance(out, tuple) or len(out) != 2 or out[-1] != self.latent_dim:
             raise ValueError(
@@ -140,107 +134,66 @@ class VEEGAN(GAN):
                             ("reconstructor_noise_std", reconstructor_noise_std)):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
                 raise ValueError(f"{name} must be a non-negative number; received {value!r}.")
-        self.reconstructor = reconstructor
         self.reconstruction_weight = float(reconstruction_weight)
         self.reconstructor_noise_std = float(reconstructor_noise_std)
-        self.reconstructor_optimizer_config = _serialize_optimizer(reconstructor_optimizer)
-        self.r_optimizer = None
-        self.recon_tracker = keras.metrics.Mean(name="recon")
-
-    # ------------------------------------------------------------------ compile / config
-    def compile(self, g_optimizer=None, d_optimizer=None, r_optimizer=None, **kwargs):
-        """Sets the three optimizers; ``None`` takes the construction-time settings (F's
-        defaults to a fresh copy of the generator optimizer)."""
-        super().compile(g_optimizer=g_optimizer, d_optimizer=d_optimizer, **kwargs)
-        if r_optimizer is None:
-            r_optimizer = self.reconstructor_optimizer_config
-        if r_optimizer is None:  # the official code: one Adam for G and F
-            r_optimizer = keras.optimizers.serialize(self.g_optimizer)
-        self.r_optimizer = _optimizer_from(r_optimizer, "r_optimizer")
-        if self.r_optimizer is self.g_optimizer or self.r_optimizer is self.d_optimizer:
-            raise ValueError("r_optimizer must be an optimizer object of its own.")
-        self.r_optimizer.build(self.reconstructor.trainable_variables)
-
-    def get_compile_config(self):
-        config = super().get_compile_config()
-        if config is not None:
-            config["r_optimizer"] = keras.optimizers.serialize(self.r_optimizer)
-        return config
-
-    def compile_from_config(self, config):
-        config = dict(config)
-        optimizers = {
-            key: keras.optimizers.deserialize(config.pop(key))
-            for key in ("g_optimizer", "d_optimizer", "r_optimizer") if key in config
-        }
-        keep = ("jit_compile", "steps_per_execution", "run_eagerly")
-        self.compile(**optimizers, **{k: config[k] for k in keep if k in config})
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "reconstructor": keras.saving.serialize_keras_object(self.reconstructor),
-                "reconstruction_weight": self.reconstruction_weight,
-                "reconstructor_noise_std": self.reconstructor_noise_std,
-                "reconstructor_optimizer": self.reconstructor_optimizer_config,
-            }
-        )
-        return config
+        self.n_critic = n_critic
+        self.weight_clip = weight_clip
+        for name in ("d_loss", "g_loss", "recon"):
+            self.add_tracker(name)
+        self.phases = [
+            Phase("discriminator", "discriminator", "discriminator_step", repeat=n_critic),
+            Phase("generator", ("generator", "reconstructor"), "generator_step"),
+        ]
+        self.build_phases()
 
     @property
-    def metrics(self):
-        return super().metrics + [self.recon_tracker]
+    def r_optimizer(self):
+        return self.optimizers.get("reconstructor")
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "reconstruction_weight": self.reconstruction_weight,
+            "reconstructor_noise_std": self.reconstructor_noise_std,
+            "n_critic": self.n_critic,
+            "weight_clip": self.weight_clip,
+        }
 
     # ------------------------------------------------------------------ training
     def reconstructor_noise(self, shape, draw):
         """The N(0, std^2) noise added to F(x) in D's pairs for critic step ``draw``."""
         return self.reconstructor_noise_std * tf.random.stateless_normal(
-            shape, self._step_seed(draw + 2000)
+            shape, self.step_seed(draw + 2000)
         )
 
-    def discriminator_step(self, real, latents, draw, labels=None, fake_labels=None):
+    def discriminator_step(self, inputs, draw):
         """One D update on generator pairs (z, G(z)) vs reconstructor pairs (F(x) + noise, x)."""
+        real, latents, _, _ = inputs
         if latents is None:
-            latents = self.sample_latents(tf.shape(real)[0], self._step_seed(draw))
+            latents = self.sample_latents(tf.shape(real)[0], self.step_seed(draw))
         fake = self.generator(latents, training=True)
         inferred = self.reconstructor(real, training=True)
         if self.reconstructor_noise_std:
             inferred = inferred + self.reconstructor_noise(tf.shape(inferred), draw)
-        with tf.GradientTape() as tape:
-            real_logits = self.discriminator([inferred, real], training=True)
-            fake_logits = self.discriminator([latents, fake], training=True)
-            per_example = self._discriminator_loss(real_logits, fake_logits)
-            loss = self._replica_loss(per_example, self.discriminator)
-        self._apply(tape, loss, self.discriminator, self.d_optimizer)
-        if self.weight_clip is not None:
-            clip_weights(self.discriminator.trainable_variables, self.weight_clip)
-        return tf.reduce_mean(per_example), tf.zeros([])
+        real_logits = self.discriminator([inferred, real], training=True)
+        fake_logits = self.discriminator([latents, fake], training=True)
+        per_example = self.discriminator_loss_fn(real_logits, fake_logits)
+        return PhaseOutput(replica_loss(per_example, self.discriminator), {"d_loss": tf.reduce_mean(per_example)})
 
-    def generator_step(self, real, latents, labels=None, fake_labels=None):
+    def generator_step(self, inputs, draw):
         """One joint update of G and F on ``-D(z, G(z)) + w * ||z - F(G(z))||^2``.
 
-        ``real`` only sets the batch size of the latent draw (``labels`` and ``fake_labels``
-        are always ``None``: VEEGAN is unconditional).
+        Of the inputs, ``real`` only sets the batch size of the latent draw (VEEGAN is
+        unconditional).
         """
+        real, latents, _, _ = inputs
         if latents is None:
-            latents = self.sample_latents(tf.shape(real)[0], self._step_seed(-1))
-        g_vars = self.generator.trainable_variables
-        r_vars = self.reconstructor.trainable_variables
-        with tf.GradientTape() as tape:
-            fake = self.generator(latents, training=True)
-            fake_logits = self.discriminator([latents, fake], training=True)
-            adversarial = losses_lib.wasserstein_generator_loss(fake_logits)  # -D(z, G(z))
-            reconstructed = self.reconstructor(fake, training=True)
-            recon = tf.reduce_sum(tf.square(tf.cast(latents, reconstructed.dtype) - reconstructed), -1)
-            per_example = adversarial + self.reconstruction_weight * tf.cast(recon, adversarial.dtype)
-            loss = self._replica_loss(per_example, self.generator)
-            if self.reconstructor.losses:
-                loss += tf.nn.scale_regularization_loss(tf.add_n(self.reconstructor.losses))
-        grads = tape.gradient(loss, g_vars + r_vars)
-        self.g_optimizer.apply_gradients(zip(grads[: len(g_vars)], g_vars))
-        self.r_optimizer.apply_gradients(zip(grads[len(g_vars):], r_vars))
-        if self.generator_ema is not None:
-            ema_update(self.generator_ema.weights, self.generator.weights, self.ema_decay)
-        self.recon_tracker.update_state(tf.reduce_mean(recon))
-        return tf.reduce_mean(per_example)
+            latents = self.sample_latents(tf.shape(real)[0], self.step_seed(-1))
+        fake = self.generator(latents, training=True)
+        fake_logits = self.discriminator([latents, fake], training=True)
+        adversarial = losses_lib.wasserstein_generator_loss(fake_logits)  # -D(z, G(z))
+        reconstructed = self.reconstructor(fake, training=True)
+        recon = tf.reduce_sum(tf.square(tf.cast(latents, reconstructed.dtype) - reconstructed), -1)
+        per_example = adversarial + self.reconstruction_weight * tf.cast(recon, adversarial.dtype)
+        loss = replica_loss(per_example, self.generator, self.reconstructor)
+        return PhaseOutput(loss, {"g_loss": tf.reduce_mean(per_example), "recon": tf.reduce_mean(recon)})

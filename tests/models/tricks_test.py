@@ -58,7 +58,7 @@ def test_label_flip_swaps_the_drawn_pairs():
     assert 0 < int(tf.reduce_sum(tf.cast(mask, tf.int32))) < b
     flipped = _d_step_by_hand(gan, real, fake, mask)
     plain = _d_step_by_hand(gan, real, fake, tf.zeros([b], tf.bool))
-    gan.discriminator_step(real, latents[:, 0], draw=0)
+    gan.update("discriminator", (real, latents[:, 0], None, None))
     for got, want, other in zip(gan.discriminator.weights, flipped.weights, plain.weights):
         np.testing.assert_allclose(np.array(got), np.array(want), rtol=1e-4, atol=1e-6)
     assert any(not np.allclose(a, b) for a, b in zip(flipped.get_weights(), plain.get_weights()))
@@ -111,7 +111,7 @@ def test_feature_matching_loss_and_gradient_reach_only_the_generator():
     features = gan.discriminator_features
     f_real = np.array(features(real, training=True)).reshape(16, -1).mean(0)
     f_fake = np.array(features(gan.generator(latents, training=True), training=True)).reshape(16, -1).mean(0)
-    loss = float(gan.generator_step(real, latents))
+    loss = float(gan.update("generator", (real, latents, None, None))["g_loss"])
     assert loss == pytest.approx(np.mean((f_real - f_fake) ** 2), rel=1e-5)
     for a, b in zip(d_before, gan.discriminator.get_weights()):
         np.testing.assert_array_equal(a, b)
@@ -183,7 +183,7 @@ def test_diff_augment_is_what_d_sees_in_its_step(r1_weight):
             real_logits, d(diff_augment(fake, policy, seed=seed + 17))) + (r1_weight or 0.0) * r1)
     for v, grad in zip(d.trainable_variables, tape.gradient(value, d.trainable_variables)):
         v.assign_sub(0.05 * grad)
-    _, penalty = gan.discriminator_step(real, latents, draw=0)
+    penalty = gan.update("discriminator", (real, latents, None, None)).get("gp", 0.0)
     if r1_weight:
         np.testing.assert_allclose(float(penalty), float(tf.reduce_mean(r1)), rtol=1e-4)
     for got, want in zip(gan.discriminator.weights, d.weights):
@@ -224,7 +224,7 @@ def test_image_pool_feeds_d_old_fakes():
         new = gan.generator(latents, training=True).numpy()
         stored = np.array(gan.image_pool.images)
         seen.clear()
-        gan.discriminator_step(real, latents, draw=0)
+        gan.update("discriminator", (real, latents, None, None))
         shown = seen[1]
         if step == 0:
             np.testing.assert_allclose(shown, new, rtol=1e-5, atol=1e-6)
@@ -288,7 +288,7 @@ def test_unrolled_g_step_changes_g_gradient_and_leaves_d_alone():
         expected = -np.mean(losses.get("minimax").discriminator(d_copy(real), d_copy(fake)))
         if steps == 0:
             expected = np.mean(losses.get("minimax").generator(d_copy(fake)))
-        loss = float(gan.generator_step(real, latents))
+        loss = float(gan.update("generator", (real, latents, None, None))["g_loss"])
         assert loss == pytest.approx(expected, rel=1e-4)
         for a, b in zip(d_before, gan.discriminator.get_weights()):
             np.testing.assert_array_equal(a, b)

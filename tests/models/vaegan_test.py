@@ -17,7 +17,8 @@ import tensorflow as tf
 from sklearn.datasets import load_digits
 
 from keras_gans import presets, testing
-from keras_gans.models.vaegan import VAEGAN, GammaAnnealing, feature_reconstruction_loss, kl_divergence
+from keras_gans.losses import kl_divergence
+from keras_gans.models.vaegan import VAEGAN, GammaAnnealing, feature_reconstruction_loss
 from keras_gans.networks.vaegan import vaegan_decoder, vaegan_discriminator, vaegan_encoder
 
 
@@ -53,7 +54,7 @@ def test_kl_and_feature_loss_by_hand_and_against_numpy():
     a, b = rng.normal(size=(4, 3, 3, 5)), rng.normal(size=(4, 3, 3, 5))
     np.testing.assert_allclose(
         feature_reconstruction_loss(a, b).numpy(), 0.5 * np.sum((b - a).reshape(4, -1) ** 2, axis=1), rtol=1e-5)
-    with pytest.raises(ValueError, match=re.escape("mu and log_var must be [batch, latent_dim]; received shapes")):
+    with pytest.raises(ValueError, match=re.escape("`kl_divergence` expects `mu` and `log_var` of shape [batch, latent_dim]; received shape")):
         kl_divergence(tf.zeros([3]), tf.zeros([3]))
 
 
@@ -105,7 +106,7 @@ def _numpy_terms(p, x, eps, zp, gamma, r, loss, s=0.0):
     kl = -0.5 * np.sum(1 + lv - mu**2 - np.exp(lv), axis=1)
     llike = 0.5 * np.sum((feat(xt) - feat(h)) ** 2, axis=1)
     lx, lt, lp = logit(h), logit(xt), logit(xp)
-    real_ce = (1 - s) * _softplus(-lx) + s * _softplus(lx)
+    real_ce = (1 - s / 2) * _softplus(-lx) + s / 2 * _softplus(lx)  # real target 1 - s/2 (TF-GAN's)
     d = r * real_ce + (1 - r) / 2 * (_softplus(lt) + _softplus(lp))
     if loss == "minimax":  # log(1 - D(x~)) + log(1 - D(x_p))
         g = -_softplus(lt) - _softplus(lp)
@@ -249,7 +250,7 @@ def test_shared_checks_on_the_tiny_preset(tmp_path):
     restored = testing.run_save_restore_check(gan, str(tmp_path))
     assert isinstance(restored, VAEGAN) and int(restored.e_optimizer.iterations) == 2
     keys = ("feature_layer", "reconstruction_weight", "real_weight", "equilibrium", "margin",
-            "encoder_optimizer", "loss", "latent_dim")
+            "optimizers", "loss", "latent_dim")
     assert restored.margin is None
     assert {k: restored.get_config()[k] for k in keys} == {k: gan.get_config()[k] for k in keys}
     for a, b in zip(restored.e_optimizer.variables, gan.e_optimizer.variables):
@@ -328,10 +329,11 @@ def test_reconstruct_decodes_the_posterior_mean_and_sample_draws_around_it():
     [
         ({"encoder": None}, "VAEGAN needs an encoder: a keras.Model from images to [mu, log_var]; received NoneType"),
         ({"feature_layer": "conv9"}, "feature_layer='conv9' is not a layer of the discriminator; its layers are"),
-        ({"loss": "hinge"}, "VAEGAN's loss must be one of ('minimax', 'modified'); received 'hinge'"),
-        ({"n_critic": 2}, "VAEGAN supports n_critic=1 only"),
-        ({"latent_distribution": "uniform"}, "VAEGAN supports latent_distribution='normal' only"),
-        ({"gradient_penalty": "r1"}, "received gradient_penalty='r1'"),
+        ({"loss": "hinge"}, "VAEGAN's loss must be one of ('minimax', 'modified') (it trains D with the sigmoid cross-entropy); received 'hinge'"),
+        # GAN's options are not VAE-GAN's (siblings on LatentGAN): unknown arguments.
+        ({"n_critic": 2}, "Unrecognized keyword arguments passed to VAEGAN: {'n_critic': 2}"),
+        ({"latent_distribution": "uniform"}, "VAEGAN's latent_distribution must be one of ('normal',); received 'uniform'"),
+        ({"gradient_penalty": "r1"}, "Unrecognized keyword arguments passed to VAEGAN: {'gradient_penalty': 'r1'}"),
         ({"real_weight": 1.0}, "real_weight must be in (0.0, 1.0); received 1.0"),
         ({"margin": 0.0}, "margin must be a positive finite number or None; received 0.0"),
         ({"reconstruction_weight": -1.0}, "reconstruction_weight must be a non-negative finite number; received -1.0"),
@@ -385,17 +387,18 @@ def test_paper_preset_has_the_official_training_settings():
     paper, fmnist, tiny = presets.get("vaegan"), presets.get("vaegan_28"), presets.get("vaegan_tiny")
     assert paper["model"] == fmnist["model"] == tiny["model"]
     assert paper["optimizers"] == fmnist["optimizers"] == tiny["optimizers"]
-    assert (paper["batch_size"], paper["dataset"], fmnist["dataset"], tiny["dataset"]) == (
-        64, "celeb_a", "fashion_mnist", "digits")
-    for spec in (paper["generator"], paper["discriminator"], paper["networks"]["encoder"]):
+    assert (paper["data"]["batch_size"], paper["data"]["dataset"], fmnist["data"]["dataset"],
+            tiny["data"]["dataset"]) == (64, "celeb_a", "fashion_mnist", "digits")
+    for spec in paper["networks"].values():
         assert spec[1]["weight_decay"] == pytest.approx(1e-5 / 64)  # deeppy's 1e-5 on the batch sum
-    assert fmnist["generator"][1]["image_shape"] == (28, 28, 1)
+    assert fmnist["data"]["image_shape"] == (28, 28, 1)
+    assert all(spec[1]["image_shape"] == (28, 28, 1) for spec in fmnist["networks"].values())
 
 
 def test_paper_preset_builds_the_official_networks():
     preset = presets.get("vaegan")
     nets = [presets.NETWORKS[name](**kwargs) for name, kwargs in
-            (preset["networks"]["encoder"], preset["generator"], preset["discriminator"])]
+            (preset["networks"]["encoder"], preset["networks"]["generator"], preset["networks"]["discriminator"])]
     counts = [sum(int(np.prod(v.shape)) for v in n.trainable_variables) for n in nets]
     assert counts == [18_071_360, 4_693_155, 10_953_857]  # tests/networks/vaegan_networks_test.py
 

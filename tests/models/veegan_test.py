@@ -1,4 +1,4 @@
-"""Tests for VEEGAN (keras_gans/models/veegan.py) and its presets (keras_gans/preset_defs/veegan.py)."""
+"""Tests for VEEGAN (keras_gans/models/veegan.py) and its presets (keras_gans/models/vee_gan/)."""
 
 import json
 
@@ -10,7 +10,7 @@ import tensorflow as tf
 from keras_gans import presets, testing
 from keras_gans.data import mixtures
 from keras_gans.models.veegan import VEEGAN
-from keras_gans.preset_defs.veegan import joint_mlp_discriminator, mlp_reconstructor
+from keras_gans.models.vee_gan import joint_mlp_discriminator, mlp_reconstructor
 
 LATENT, DIM = 3, 2
 
@@ -129,7 +129,7 @@ def test_reconstruction_term_trains_f_and_g_and_d_is_left_alone(weight):
     expected_f = [v - 0.05 * weight * gr for v, gr in zip(f_vars, tape.gradient(recon, f_vars))]
     d_before, f_before = _weights(gan.discriminator), _weights(gan.reconstructor)
 
-    gan.generator_step(real, z)
+    gan.update("generator", (real, z, None, None))
     for got, want in zip(g_vars + f_vars, expected_g + expected_f):
         np.testing.assert_allclose(np.array(got), np.array(want), rtol=1e-5, atol=1e-6)
     for a, b in zip(d_before, _weights(gan.discriminator)):
@@ -228,12 +228,12 @@ def test_fits_under_two_replicas_with_reconstructor_noise():
 # ---------------------------------------------------------------------------- presets
 def test_mixture_preset_changes_only_the_method():
     veegan, gan = presets.get("mixture_veegan"), presets.get("mixture_gan")
-    assert veegan["generator"] == gan["generator"]
-    d_name, d_kwargs = veegan["discriminator"]
-    g_name, g_kwargs = gan["discriminator"]
-    assert d_name == "veegan_joint_discriminator"
+    assert veegan["networks"]["generator"] == gan["networks"]["generator"]
+    d_name, d_kwargs = veegan["networks"]["discriminator"]
+    g_name, g_kwargs = gan["networks"]["discriminator"]
+    assert d_name == "joint_mlp_discriminator"
     assert d_kwargs == {**g_kwargs, "latent_dim": 256}  # the benchmark's D on the joint input
-    assert veegan["batch_size"] == 500 and veegan["dataset"] == "ring8"
+    assert veegan["data"]["batch_size"] == 500 and veegan["data"]["dataset"] == "ring8"
     model = presets.build("mixture_veegan", seed=0)
     model.compile()
     for opt in (model.g_optimizer, model.d_optimizer, model.r_optimizer):
@@ -257,7 +257,7 @@ def test_mnist_presets_have_the_official_notebook_sizes_and_settings():
     paper, tiny = presets.get("veegan"), presets.get("veegan_tiny")
     assert paper["optimizers"] == tiny["optimizers"] and paper["model"] == tiny["model"]
     assert paper["optimizers"]["generator"]["config"]["beta_1"] == 0.7
-    assert paper["batch_size"] == 200
+    assert paper["data"]["batch_size"] == 200
 
 
 def test_builders_and_arguments_are_checked():
