@@ -1,329 +1,318 @@
-"""Named configurations: paper configs and tiny configs for tests and CPU demos.
+"""The preset registry: ``register``, ``get``, ``build``, ``variant``, ``at_resolution``,
+``names``. No preset data.
 
-A preset is data: which network builders to call with which arguments, how the GAN is
-trained (loss, n_critic, penalty), the paper's optimizers, batch size and dataset.
-``build(name)`` turns it into an uncompiled :class:`keras_gans.models.gan.GAN` whose
-``compile()`` with no arguments uses the paper's optimizers.
+Presets live with their family, in ``keras_gans/models/<family>/<family>_presets.py`` (see
+``families()``: every sub-package of ``keras_gans.models``); each family package exposes ``PRESETS`` (name -> preset), ``NETWORKS``
+(builder name -> function, for the builders its presets use) and, optionally,
+``MODEL_CLASSES`` (class name -> model class). The registry loads the families on first use.
+
+Every preset has one schema::
+
+    {
+        "metadata": {"paper": str, "code": str, "differences": str},
+        "model_class": "GAN" | "VAEGAN" | "VEEGAN",          # a key of MODEL_CLASSES
+        "networks": {role: (builder_name, {builder argument: value})},  # generator and
+                                                                 # discriminator, + others
+        "model": {model constructor argument: value},         # not networks, optimizers
+        "optimizers": {role: optimizer spec},                 # one per network role
+        "data": {"format": "images" | "labelled_images" | "points", "dataset": str,
+                 "batch_size": int, "image_shape": (H, W, C) or None},
+    }
+
+``data["image_shape"]`` is the generator's ``image_shape`` (``None`` for 2-D points);
+``"labelled_images"`` is the format of conditional presets (``model["num_classes"]`` set).
+``build(name)`` turns a preset into an uncompiled model whose ``compile()`` with no arguments
+uses the preset's (the paper's) optimizers.
 """
 
 import copy
+import importlib
+import pkgutil
 
-from keras_gans.models.gan import GAN
-from keras_gans.networks import dcgan
-from keras_gans.networks import mlp
-from keras_gans.networks import lsgan, wgan
-from keras_gans.preset_defs import conditional, resnet, vaegan, veegan
-from keras_gans.preset_defs.common import adam, adam_eps, rmsprop, sgd_decay, variant
-
-
-NETWORKS = {
-    "dcgan_generator": dcgan.dcgan_generator,
-    "dcgan_discriminator": dcgan.dcgan_discriminator,
-    "mlp_generator": mlp.mlp_generator,
-    "mlp_discriminator": mlp.mlp_discriminator,
-    "gan_generator": mlp.goodfellow_generator,
-    "gan_discriminator": mlp.goodfellow_discriminator,
-    "wgan_generator": wgan.wgan_generator,
-    "lsgan_generator": lsgan.lsgan_generator,
-    "lsgan_discriminator": lsgan.lsgan_discriminator,
-}
-
-_DCGAN = {
-    "paper": "Radford et al. 2015, Unsupervised Representation Learning with DCGANs",
-    "generator": ("dcgan_generator", {"latent_dim": 100, "image_shape": (64, 64, 3), "base_filters": 128}),
-    "discriminator": ("dcgan_discriminator", {"image_shape": (64, 64, 3), "base_filters": 128}),
-    # Non-saturating G loss and z ~ U[-1, 1], as in the official code.
-    "model": {"loss": "modified", "latent_distribution": "uniform"},
-    "optimizers": {"generator": adam(2e-4, 0.5), "discriminator": adam(2e-4, 0.5)},
-    "batch_size": 128,
-    "dataset": "celeb_a",
-}
-
-# WGAN-GP: the authors' MNIST configuration (igul222/improved_wgan_training, gan_mnist.py):
-# DCGAN-like G and critic without any normalisation, z=128 ~ N(0, 1), DIM=64, batch 50,
-# lambda 10, 5 critic iterations with a fresh real batch each. The paper's Algorithm 1 says
-# Adam betas (0, 0.9); that MNIST script uses (0.5, 0.9). We follow the code.
-_WGAN_GP = {
-    "paper": "Gulrajani et al. 2017, Improved Training of Wasserstein GANs",
-    "generator": (
-        "dcgan_generator",
-        {"latent_dim": 128, "image_shape": (28, 28, 1), "base_filters": 64, "normalization": None,
-         "kernel_initializer": "glorot_uniform"},
-    ),
-    "discriminator": (
-        "dcgan_discriminator",
-        {"image_shape": (28, 28, 1), "base_filters": 64, "normalization": None,
-         "kernel_initializer": "glorot_uniform"},
-    ),
-    "model": {"loss": "wasserstein", "n_critic": 5, "gradient_penalty": "wgan",
-              "gradient_penalty_weight": 10.0},
-    "optimizers": {"generator": adam(1e-4, 0.5, 0.9), "discriminator": adam(1e-4, 0.5, 0.9)},
-    "batch_size": 50,
-    "dataset": "fashion_mnist",
-}
+# Families are the sub-packages of keras_gans.models that define PRESETS; a new family
+# registers itself by existing (no edit here).
+FAMILY_PACKAGE = "keras_gans.models"
 
 
-# The original GAN: the authors' MNIST configuration (goodfeli/adversarial, mnist.yaml).
-# G 100 -> 1200 ReLU -> 1200 ReLU -> 784 (tanh here, sigmoid there: our images are in [-1, 1]),
-# D maxout 240x5 -> maxout 240x5 -> 1 with dropout 0.2 on its input and 0.5 on later layers,
-# z ~ N(0, 1), batch 100, SGD lr 0.1 divided by 1.000004 after every update, momentum 0.5.
-# Differences we keep, and why: the official D objective is 0.5 * (CE_real + CE_fake); ours is
-# CE_real + CE_fake, so D's lr is 0.05 (the same SGD update). The yaml raises the momentum
-# linearly from 0.5 (epoch 1) to 0.7 (epoch 250) and floors the lr at 1e-6 (reached after
-# ~2.9M updates); Keras' SGD keeps a constant momentum, so we keep 0.5, the value over the first
-# epochs. The official code updates G and D simultaneously from one batch; our GAN alternates
-# (D first). The G loss is the non-saturating -log D(G(z)) (AdversaryCost2); gan_minimax keeps
-# the paper's minimax log(1 - D(G(z))). The authors trained on MNIST (--dataset=mnist).
-_GAN = {
-    "paper": "Goodfellow et al. 2014, Generative Adversarial Nets",
-    "generator": ("gan_generator", {"latent_dim": 100, "image_shape": (28, 28, 1), "width": 1200}),
-    "discriminator": ("gan_discriminator", {"image_shape": (28, 28, 1), "units": 240, "pieces": 5}),
-    "model": {"loss": "modified", "latent_distribution": "normal"},
-    "optimizers": {"generator": sgd_decay(0.1, 0.5, 1.000004),
-                   "discriminator": sgd_decay(0.05, 0.5, 1.000004)},
-    "batch_size": 100,
-    "dataset": "fashion_mnist",
-}
+def families():
+    """The module names of every family package (sub-packages of keras_gans.models)."""
+    return _family_modules()
 
 
-# 2-D mixtures (keras_gans/data/mixtures.py), the mode-collapse benchmark. Networks and
-# training of the unrolled-GAN authors' public notebook (poolio/unrolled_gan, "Unrolled GAN
-# demo.ipynb", with unrolling_steps=0: a plain GAN): G z=256 ~ N(0, 1) -> 128 tanh -> 128 tanh
-# -> 2 linear, D 2 -> 128 tanh -> 128 tanh -> 1 logit, orthogonal init with gain 1.4 (slim's
-# default zero biases), batch 512, Adam lr_G 1e-3, lr_D 1e-4, beta1 0.5, epsilon 1e-8, G loss
-# the minimax one (the notebook's G minimises -L_D). The notebook says its settings differ from
-# the paper's; it also updates G and D simultaneously, our GAN alternates (D first).
-_MIXTURE_GAN = {
-    "paper": "Metz et al. 2017, Unrolled Generative Adversarial Networks (official notebook)",
-    "generator": (
-        "mlp_generator",
-        {"latent_dim": 256, "output_dim": 2, "width": 128, "depth": 2, "activation": "tanh",
-         "kernel_initializer": {"class_name": "Orthogonal", "config": {"gain": 1.4}}},
-    ),
-    "discriminator": (
-        "mlp_discriminator",
-        {"input_dim": 2, "width": 128, "depth": 2, "activation": "tanh",
-         "kernel_initializer": {"class_name": "Orthogonal", "config": {"gain": 1.4}}},
-    ),
-    "model": {"loss": "minimax"},
-    "optimizers": {"generator": adam_eps(1e-3, 0.5), "discriminator": adam_eps(1e-4, 0.5)},
-    "batch_size": 512,
-    "dataset": "ring8",
-}
+def _family_modules():
+    package = importlib.import_module(FAMILY_PACKAGE)
+    return [f"{FAMILY_PACKAGE}.{info.name}" for info in sorted(pkgutil.iter_modules(package.__path__),
+                                                                 key=lambda i: i.name) if info.ispkg]
 
 
-# WGAN: the authors' code (martinarjovsky/WassersteinGAN, main.py, models/dcgan.py), whose
-# defaults are the paper's LSUN-bedroom run: PyTorch-style DCGAN G and critic (4x4 kernels,
-# ngf = ndf = 64, batch norm in G *and* in the critic, no biases, N(0, 0.02) init), no sigmoid,
-# z = 100 ~ N(0, 1), 64x64x3, batch 64, RMSProp lr 5e-5 for both, 5 critic updates per G update
-# (each on a fresh real batch), every critic parameter (BN scales and offsets included) clipped
-# to [-0.01, 0.01]. Where we differ from the code, and why:
-# * it clamps just before each critic update, we clip just after it (the paper's Algorithm 1),
-#   so our G step sees a critic inside the box, theirs one RMSProp step outside it;
-# * it runs 100 critic updates for the first 25 generator updates and at every 500th: not
-#   supported. A train_step here consumes n_critic fixed-size real batches; 100 fresh batches
-#   in some steps would need a different batch size per step, which fit() on one dataset (and
-#   steps_per_execution) cannot give, and reusing the same batches would not be the code's
-#   rule either. The paper's Algorithm 1 has a constant n_critic = 5;
-# * its critic minimises f(real) - f(fake), ours f(fake) - f(real): clipping is symmetric,
-#   so this only flips the sign of the critic.
-_WGAN = {
-    "paper": "Arjovsky, Chintala & Bottou 2017, Wasserstein GAN",
-    "generator": ("wgan_generator", {"latent_dim": 100, "image_shape": (64, 64, 3), "base_filters": 64}),
-    "discriminator": ("dcgan_discriminator", {"image_shape": (64, 64, 3), "base_filters": 64, "kernel_size": 4}),
-    "model": {"loss": "wasserstein", "n_critic": 5, "weight_clip": 0.01, "latent_distribution": "normal"},
-    "optimizers": {"generator": rmsprop(5e-5), "discriminator": rmsprop(5e-5)},
-    "batch_size": 64,
-    "dataset": "lsun/bedroom",
-}
+SCHEMA_KEYS = ("metadata", "model_class", "networks", "model", "optimizers", "data")
+METADATA_KEYS = ("paper", "code", "differences")
+DATA_KEYS = ("format", "dataset", "batch_size", "image_shape")
+# Latent formats: data["image_shape"] is the generator's; "paired" data (source, target)
+# gives the training crop's shape.
+LATENT_FORMATS = ("images", "labelled_images", "points")
+DATA_FORMATS = LATENT_FORMATS + ("paired",)
+REQUIRED_ROLES = ("generator", "discriminator")
 
-# LSGAN: the authors' scene-generation code (xudonmao/LSGAN, train_lsun.py, vgg.py, ops.py),
-# the paper's LSUN architecture (keras_gans/networks/lsgan.py): 112x112x3 (the code's default
-# data file is church112), z = 1024 ~ U[-1, 1], batch 64, Adam lr 1e-3 beta1 0.5 for both (TF1
-# defaults beta2 0.999, epsilon 1e-8), least-squares losses with the 0-1 coding a=0, b=1, c=1,
-# each a half squared error (tf.nn.l2_loss). Where we differ from the code: it sums the squared
-# errors over the batch, we average them, the same Adam update up to epsilon (Adam is invariant
-# to the loss scale); it feeds one z batch to both steps of an iteration, we draw fresh latents.
-_LSGAN = {
-    "paper": "Mao et al. 2017, Least Squares Generative Adversarial Networks",
-    "generator": ("lsgan_generator", {"latent_dim": 1024, "image_shape": (112, 112, 3), "base_filters": 64}),
-    "discriminator": ("lsgan_discriminator", {"image_shape": (112, 112, 3), "base_filters": 64}),
-    "model": {"loss": "least_squares", "latent_distribution": "uniform"},
-    "optimizers": {"generator": adam_eps(1e-3, 0.5), "discriminator": adam_eps(1e-3, 0.5)},
-    "batch_size": 64,
-    "dataset": "lsun/church_outdoor",
-}
-
-# DRAGAN: the authors' code (kodalinaveen3/DRAGAN, DRAGAN.ipynb), an MNIST MLP: G z = 100 ~
-# U[-1, 1] -> 128 ReLU -> 784, D 784 -> 128 ReLU -> 1 logit, weights N(0, 2 / fan_in) (their
-# "xavier_init" is He's, untruncated), zero biases, batch 128, one D update per G update,
-# sigmoid cross-entropy D loss and non-saturating G loss, penalty 10 * (||grad D(x_hat)|| - 1)^2
-# at x_hat = x + alpha * (x_p - x), x_p = x + 0.5 * std(x) * U[0, 1] (losses.dragan_penalty),
-# Adam lr 1e-4 betas (0.5, 0.9) for both (TF1 epsilon 1e-8). The paper writes the perturbation
-# as N(0, cI) noise; we follow the code. Where we differ: their G ends in a sigmoid for MNIST in
-# [0, 1], ours in tanh for this project's [-1, 1] data (the perturbation scales with std(x), so
-# it is the same relative to the data). They trained on MNIST (--dataset=mnist).
-_HE_NORMAL = {"class_name": "VarianceScaling",
-              "config": {"scale": 2.0, "mode": "fan_in", "distribution": "untruncated_normal"}}
-_DRAGAN = {
-    "paper": "Kodali et al. 2017, On Convergence and Stability of GANs",
-    "generator": (
-        "mlp_generator",
-        {"latent_dim": 100, "image_shape": (28, 28, 1), "width": 128, "depth": 1, "activation": "relu",
-         "output_activation": "tanh", "kernel_initializer": _HE_NORMAL},
-    ),
-    "discriminator": (
-        "mlp_discriminator",
-        {"image_shape": (28, 28, 1), "width": 128, "depth": 1, "activation": "relu",
-         "kernel_initializer": _HE_NORMAL},
-    ),
-    "model": {"loss": "modified", "gradient_penalty": "dragan", "gradient_penalty_weight": 10.0,
-              "latent_distribution": "uniform"},
-    "optimizers": {"generator": adam_eps(1e-4, 0.5, 0.9), "discriminator": adam_eps(1e-4, 0.5, 0.9)},
-    "batch_size": 128,
-    "dataset": "fashion_mnist",
-}
+_PRESETS = {}
+_NETWORKS = {}
+_MODEL_CLASSES = {}
+_TABLES = {"PRESETS": _PRESETS, "NETWORKS": _NETWORKS, "MODEL_CLASSES": _MODEL_CLASSES}
+_state = {"loaded": False, "loading": False}
 
 
-PRESETS = {
-    "dcgan": _DCGAN,
-    # The paper's architecture and training at Fashion-MNIST's 28x28x1 with ndf = ngf = 64.
-    "dcgan_28": variant(
-        _DCGAN,
-        generator={"image_shape": (28, 28, 1), "base_filters": 64},
-        discriminator={"image_shape": (28, 28, 1), "base_filters": 64},
-        dataset="fashion_mnist",
-    ),
-    # Widths and resolution shrunk for tests and CPU demos; training settings unchanged.
-    "dcgan_tiny": variant(
-        _DCGAN,
-        generator={"latent_dim": 16, "image_shape": (8, 8, 1), "base_filters": 8},
-        discriminator={"image_shape": (8, 8, 1), "base_filters": 8},
-        batch_size=32,
-        dataset="digits",
-    ),
-    "wgan_gp": _WGAN_GP,
-    "wgan_gp_tiny": variant(
-        _WGAN_GP,
-        generator={"latent_dim": 16, "image_shape": (8, 8, 1), "base_filters": 8},
-        discriminator={"image_shape": (8, 8, 1), "base_filters": 8},
-        batch_size=10,
-        dataset="digits",
-    ),
-    # Original GAN (Goodfellow et al. 2014); G loss non-saturating, as the authors trained it.
-    "gan": _GAN,
-    "gan_minimax": variant(_GAN, model={"loss": "minimax", "latent_distribution": "normal"}),
-    "gan_tiny": variant(
-        _GAN,
-        generator={"latent_dim": 16, "image_shape": (8, 8, 1), "width": 32},
-        discriminator={"image_shape": (8, 8, 1), "units": 16},
-        batch_size=32,
-        dataset="digits",
-    ),
-    # 2-D mixtures: a plain GAN (minimax G loss, the unrolled-GAN notebook's), then remedies
-    # that change only the objective / regulariser (same networks, batch, optimizers unless
-    # said). Use dataset="ring8" or "grid25".
-    "mixture_gan": _MIXTURE_GAN,
-    # Non-saturating G loss: the baseline for DRAGAN and R1, which use it.
-    "mixture_gan_ns": variant(_MIXTURE_GAN, model={"loss": "modified"}),
-    "mixture_lsgan": variant(_MIXTURE_GAN, model={"loss": "least_squares"}),
-    "mixture_hinge": variant(_MIXTURE_GAN, model={"loss": "hinge"}),
-    # The WGAN-GP authors' toy code (igul222/improved_wgan_training, gan_toy.py): 5 critic
-    # steps, lambda 0.1 ("smaller lambda makes things faster for toy tasks"; the paper's 10
-    # is for images), Adam 1e-4 betas (0.5, 0.9) for both, batch 256. Their toy networks are
-    # 3 x 512 ReLU; we keep the notebook's so that only the method changes.
-    "mixture_wgan_gp": variant(
-        _MIXTURE_GAN,
-        model={"loss": "wasserstein", "n_critic": 5, "gradient_penalty": "wgan",
-               "gradient_penalty_weight": 0.1},
-        optimizers={"generator": adam_eps(1e-4, 0.5, 0.9), "discriminator": adam_eps(1e-4, 0.5, 0.9)},
-        batch_size=256,
-    ),
-    # DRAGAN (Kodali et al. 2017): non-saturating loss + penalty around perturbed real data,
-    # lambda 10 as in the paper.
-    "mixture_dragan": variant(
-        _MIXTURE_GAN,
-        model={"loss": "modified", "gradient_penalty": "dragan", "gradient_penalty_weight": 10.0},
-    ),
-    # R1 (Mescheder et al. 2018): non-saturating loss + reg_param * mean ||grad D(x_real)||^2
-    # with reg_param 10, the authors' default (LMescheder/GAN_stability, configs/default.yaml).
-    "mixture_r1": variant(
-        _MIXTURE_GAN,
-        model={"loss": "modified", "gradient_penalty": "r1", "gradient_penalty_weight": 10.0},
-    ),
-    # Remedies aimed at mode collapse (seed 004), each the plain GAN plus one change.
-    # Unrolled GAN (Metz et al. 2017): G's loss through D unrolled 5 steps of D's own Adam,
-    # the official notebook's unrolling_steps=5 (same networks, batch and optimizers).
-    "mixture_unrolled": variant(_MIXTURE_GAN, model={"loss": "minimax", "unrolled_steps": 5}),
-    # Minibatch discrimination (Salimans et al. 2016) before D's logit: 5 kernels of dimension
-    # 3. The official improved-gan layer has 100 x 5, but its cost grows as batch^2 x kernels x
-    # dim: at this benchmark's batch of 512 a D call's forward + backward took 0.26 s with 16 x 5
-    # on 2 cores (25 min per 2,000-step run), 0.04 s with 5 x 3. Small for 2-D data anyway.
-    "mixture_minibatch": variant(_MIXTURE_GAN, discriminator={
-        "minibatch_discrimination": {"num_kernels": 5, "kernel_dim": 3}}),
-    # Feature matching (Salimans et al. 2016) on D's last hidden layer.
-    "mixture_feature_matching": variant(_MIXTURE_GAN, model={"loss": "minimax",
-                                                             "feature_matching_layer": "dense2"}),
-    # WGAN, LSGAN, DRAGAN: the paper configs, the same at Fashion-MNIST's 28x28x1 (WGAN,
-    # LSGAN), and tiny configs (widths and resolution shrunk; training settings unchanged).
-    "wgan": _WGAN,
-    "wgan_28": variant(
-        _WGAN,
-        generator={"image_shape": (28, 28, 1)},
-        discriminator={"image_shape": (28, 28, 1)},
-        dataset="fashion_mnist",
-    ),
-    # 16x16 (digits upsampled), not 8x8: the smallest size at which the critic has a BN layer.
-    "wgan_tiny": variant(
-        _WGAN,
-        generator={"latent_dim": 16, "image_shape": (16, 16, 1), "base_filters": 8},
-        discriminator={"image_shape": (16, 16, 1), "base_filters": 8},
-        batch_size=10,
-        dataset="digits",
-    ),
-    "lsgan": _LSGAN,
-    "lsgan_28": variant(
-        _LSGAN,
-        generator={"image_shape": (28, 28, 1)},
-        discriminator={"image_shape": (28, 28, 1)},
-        dataset="fashion_mnist",
-    ),
-    "lsgan_tiny": variant(
-        _LSGAN,
-        generator={"latent_dim": 16, "image_shape": (8, 8, 1), "base_filters": 4},
-        discriminator={"image_shape": (8, 8, 1), "base_filters": 4},
-        batch_size=16,
-        dataset="digits",
-    ),
-    "dragan": _DRAGAN,
-    "dragan_tiny": variant(
-        _DRAGAN,
-        generator={"latent_dim": 16, "image_shape": (8, 8, 1), "width": 16},
-        discriminator={"image_shape": (8, 8, 1), "width": 16},
-        batch_size=32,
-        dataset="digits",
-    ),
-}
+def __getattr__(name):
+    # PRESETS, NETWORKS and MODEL_CLASSES are loaded on first access: the family modules
+    # import `variant` from here, so they cannot be imported while this module loads.
+    if name in _TABLES:
+        _load()
+        return _TABLES[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-# Model families defined in their own modules (keras_gans/preset_defs/<family>.py), each with
-# PRESETS, NETWORKS and MODEL_CLASSES dicts of the same form as here.
-MODEL_CLASSES = {"GAN": GAN}
-for _family in (conditional, resnet, vaegan, veegan):
-    for _table, _entries in (
-        (PRESETS, _family.PRESETS), (NETWORKS, _family.NETWORKS), (MODEL_CLASSES, _family.MODEL_CLASSES)
-    ):
-        _clash = set(_table) & set(_entries)
-        if _clash:
-            raise ImportError(f"{_family.__name__} redefines {sorted(_clash)}")
-        _table.update(_entries)
+def _load():
+    if _state["loaded"] or _state["loading"]:
+        return
+    _state["loading"] = True
+    try:
+        for module_name in _family_modules():
+            module = importlib.import_module(module_name)
+            if not hasattr(module, "PRESETS"):
+                raise ImportError(
+                    f"{module_name} has no PRESETS yet: a family module must not call get(), "
+                    "build() or variant(<name>) while it is imported (pass variant() the base dict).")
+            _register(module)
+        _state["loaded"] = True
+    except BaseException:
+        for table in _TABLES.values():
+            table.clear()
+        raise
+    finally:
+        _state["loading"] = False
+
+
+def register(family):
+    """Adds a family's presets, network builders and model classes to the registry.
+
+    Args:
+        family: a module (or any object) with ``PRESETS`` and optionally ``NETWORKS`` and
+            ``MODEL_CLASSES`` dicts. A preset name already registered is an error, and so is
+            a builder or class name registered with a different object.
+    """
+    _load()
+    _register(family)
+
+
+def _register(family):
+    label = getattr(family, "__name__", repr(family))
+    presets = dict(getattr(family, "PRESETS", {}))
+    networks = dict(getattr(family, "NETWORKS", {}))
+    classes = dict(getattr(family, "MODEL_CLASSES", {}))
+    clash = sorted(set(presets) & set(_PRESETS))
+    if clash:
+        raise ValueError(f"{label} redefines the presets {clash}.")
+    for table, entries, what in ((_NETWORKS, networks, "network builders"),
+                                 (_MODEL_CLASSES, classes, "model classes")):
+        clash = sorted(k for k, v in entries.items() if k in table and table[k] is not v)
+        if clash:
+            raise ValueError(f"{label} registers other {what} under the names {clash}.")
+    # A family's presets may use the builders and classes it registers and those already
+    # registered; nothing is added unless every preset passes.
+    known_networks, known_classes = {**_NETWORKS, **networks}, {**_MODEL_CLASSES, **classes}
+    for name, preset in presets.items():
+        check(name, preset)
+        _check_references(name, preset, known_networks, known_classes)
+    _PRESETS.update(presets)
+    _NETWORKS.update(networks)
+    _MODEL_CLASSES.update(classes)
+
+
+def _is_spec(value):
+    return (isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str)
+            and isinstance(value[1], dict))
+
+
+def check(name, preset):
+    """Raises ValueError unless ``preset`` has the schema of this module's docstring."""
+    def fail(message):
+        raise ValueError(f"Preset {name!r}: {message}")
+
+    if not isinstance(preset, dict):
+        fail(f"must be a dict; received {type(preset).__name__}.")
+    for what, value, keys in (("", preset, SCHEMA_KEYS),
+                              ("metadata", preset.get("metadata"), METADATA_KEYS),
+                              ("data", preset.get("data"), DATA_KEYS)):
+        if not isinstance(value, dict):
+            fail(f"{what} must be a dict; received {value!r}.")
+        missing, unknown = [k for k in keys if k not in value], sorted(set(value) - set(keys))
+        if missing or unknown:
+            fail(f"{what or 'the preset'} must have exactly the keys {list(keys)}; missing "
+                 f"{missing}, unknown {unknown}.")
+    for key in METADATA_KEYS:
+        if not isinstance(preset["metadata"][key], str):
+            fail(f"metadata[{key!r}] must be a string.")
+    if not isinstance(preset["model_class"], str):
+        fail(f"model_class must be a class name; received {preset['model_class']!r}.")
+    networks = preset["networks"]
+    if not isinstance(networks, dict) or any(r not in networks for r in REQUIRED_ROLES):
+        fail(f"networks must be a dict with at least the roles {list(REQUIRED_ROLES)}.")
+    for role, spec in networks.items():
+        if not _is_spec(spec):
+            fail(f"networks[{role!r}] must be a (builder name, kwargs dict) tuple; received {spec!r}.")
+    model = preset["model"]
+    if not isinstance(model, dict):
+        fail("model must be a dict of model constructor arguments.")
+    misplaced = sorted(k for k in model if k in ("optimizers", "seed", "name", "networks")
+                       or k in networks or k.endswith("_optimizer"))
+    if misplaced:
+        fail(f"model must not hold {misplaced}: networks go under 'networks', optimizers under "
+             "'optimizers', the seed and name are build()'s.")
+    optimizers = preset["optimizers"]
+    if not isinstance(optimizers, dict) or set(optimizers) != set(networks):
+        fail(f"optimizers must hold one optimizer per network role {list(networks)}; received "
+             f"{list(optimizers) if isinstance(optimizers, dict) else optimizers!r}.")
+    data = preset["data"]
+    if data["format"] not in DATA_FORMATS:
+        fail(f"data['format'] must be one of {DATA_FORMATS}; received {data['format']!r}.")
+    if not isinstance(data["dataset"], str) or not data["dataset"]:
+        fail(f"data['dataset'] must be a dataset name; received {data['dataset']!r}.")
+    batch = data["batch_size"]
+    if not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
+        fail(f"data['batch_size'] must be a positive int; received {batch!r}.")
+    shape = data["image_shape"]
+    if shape is not None and not (isinstance(shape, tuple) and len(shape) == 3
+                                  and all(isinstance(d, int) and d > 0 for d in shape)):
+        fail(f"data['image_shape'] must be an (H, W, C) tuple or None; received {shape!r}.")
+    if data["format"] not in LATENT_FORMATS:
+        return
+    generator_shape = networks["generator"][1].get("image_shape")
+    if shape != generator_shape:
+        fail(f"data['image_shape'] {shape!r} differs from the generator's image_shape "
+             f"{generator_shape!r}.")
+    expected = ("points" if shape is None else
+                "labelled_images" if model.get("num_classes") else "images")
+    if data["format"] != expected:
+        fail(f"data['format'] must be {expected!r} (image_shape {shape!r}, num_classes "
+             f"{model.get('num_classes')!r}); received {data['format']!r}.")
+
+
+def _check_references(name, preset, networks, classes):
+    if preset["model_class"] not in classes:
+        raise ValueError(f"Preset {name!r}: unknown model_class {preset['model_class']!r}; "
+                         f"registered: {sorted(classes)}.")
+    for role, (builder, _) in preset["networks"].items():
+        if builder not in networks:
+            raise ValueError(f"Preset {name!r}: networks[{role!r}] names the builder {builder!r}, "
+                             f"which no family registers; registered: {sorted(networks)}.")
+
+
+def names():
+    """The sorted names of every registered preset."""
+    _load()
+    return sorted(_PRESETS)
 
 
 def get(name):
     """Returns a deep copy of the preset ``name``."""
-    if name not in PRESETS:
-        raise ValueError(f"Unknown preset {name!r}; available presets: {sorted(PRESETS)}.")
-    return copy.deepcopy(PRESETS[name])
+    _load()
+    if name not in _PRESETS:
+        raise ValueError(f"Unknown preset {name!r}; available presets: {sorted(_PRESETS)}.")
+    return copy.deepcopy(_PRESETS[name])
+
+
+def _different_objects(base, change):
+    # Two serialized Keras objects (optimizers, schedules, initializers) of different classes:
+    # their arguments do not mix, so the change replaces the base.
+    return ("class_name" in base and "class_name" in change
+            and base["class_name"] != change["class_name"])
+
+
+def _merge(base, change):
+    if isinstance(base, dict) and isinstance(change, dict) and not _different_objects(base, change):
+        merged = copy.deepcopy(base)
+        for key, value in change.items():
+            merged[key] = _merge(base[key], value) if key in base else copy.deepcopy(value)
+        return merged
+    if _is_spec(base):
+        if isinstance(change, dict):
+            return (base[0], _merge(base[1], change))
+        if _is_spec(change):
+            return (change[0], _merge(base[1], change[1]))
+    return copy.deepcopy(change)
+
+
+def variant(base, **changes):
+    """A deep copy of preset ``base`` with ``changes`` merged in at any depth.
+
+    Dicts are merged key by key, recursively; a ``(builder, kwargs)`` network spec takes a
+    dict of builder arguments (merged into its kwargs) or a ``(builder, kwargs)`` tuple (the
+    builder replaced, the kwargs merged); any other value replaces the base's. One exception:
+    a serialized Keras object (a dict with ``"class_name"``) of another class than the base's
+    replaces it whole, so that two optimizers' or initializers' arguments never mix.
+
+    Args:
+        base: a preset dict, or the name of a registered preset (not inside a family module,
+            which the registry is still importing: give those the base dict).
+        **changes: top-level schema keys (``metadata``, ``networks``, ``model``, ...).
+
+    Example (for a whole preset at another image size, :func:`at_resolution` does this)::
+
+        variant(_DCGAN, networks={"generator": {"image_shape": (28, 28, 1)}},
+                data={"dataset": "fashion_mnist", "image_shape": (28, 28, 1)})
+    """
+    unknown = sorted(set(changes) - set(SCHEMA_KEYS))
+    if unknown:
+        raise ValueError(f"variant() changes the schema keys {list(SCHEMA_KEYS)}; received {unknown}.")
+    if isinstance(base, str):
+        base = get(base)
+    return _merge(base, changes)
+
+
+def at_resolution(base, image_shape, dataset=None, batch_size=None, networks=None, **changes):
+    """A :func:`variant` of preset ``base`` at another image resolution.
+
+    Every network whose kwargs hold ``image_shape`` gets ``image_shape``; one whose kwargs
+    hold a ``condition_shape`` (pix2pix's discriminator) gets the new height and width with
+    its own channel count. ``data["image_shape"]`` becomes ``image_shape``, and
+    ``data["dataset"]`` / ``data["batch_size"]`` become ``dataset`` / ``batch_size`` when
+    given (``None`` keeps the base's). Then ``networks`` and ``changes`` are merged in as
+    :func:`variant` merges them (after the new shapes, so they may still set any of them).
+
+    Args:
+        base: a preset dict or a registered preset's name (as for :func:`variant`).
+        image_shape: the new ``(H, W, C)`` tuple.
+        dataset: the dataset at that size, or ``None`` to keep the base's.
+        batch_size: the new batch size, or ``None`` to keep the base's.
+        networks: further ``{role: {builder argument: value}}`` changes (e.g. widths).
+        **changes: further top-level changes (``model``, ``optimizers``, ``metadata``, ...).
+
+    Example::
+
+        at_resolution(_DCGAN, (8, 8, 1), "digits", batch_size=32,
+                      networks={"generator": {"latent_dim": 16, "base_filters": 8},
+                                "discriminator": {"base_filters": 8}})
+    """
+    if not (isinstance(image_shape, tuple) and len(image_shape) == 3
+            and all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in image_shape)):
+        raise ValueError(f"at_resolution() takes an (H, W, C) tuple of positive ints; received "
+                         f"{image_shape!r}.")
+    if isinstance(base, str):
+        base = get(base)
+    resized = {}
+    for role, (_, kwargs) in base["networks"].items():
+        shapes = {}
+        if "image_shape" in kwargs:
+            shapes["image_shape"] = image_shape
+        if kwargs.get("condition_shape") is not None:
+            shapes["condition_shape"] = image_shape[:2] + tuple(kwargs["condition_shape"][2:])
+        if shapes:
+            resized[role] = shapes
+    if not resized:
+        raise ValueError(f"at_resolution(): no network of the base has an image_shape (networks "
+                         f"{list(base['networks'])}).")
+    data = {"image_shape": image_shape, "dataset": dataset, "batch_size": batch_size}
+    base = variant(base, networks=resized, data={k: v for k, v in data.items() if v is not None})
+    return variant(base, **({} if networks is None else {"networks": networks}), **changes)
 
 
 def _build_network(spec, overrides, seed):
@@ -331,39 +320,55 @@ def _build_network(spec, overrides, seed):
     kwargs = {**kwargs, **(overrides or {})}
     if seed is not None:
         kwargs.setdefault("seed", seed)
-    return NETWORKS[builder](**kwargs)
+    return _NETWORKS[builder](**kwargs)
 
 
-def build(name, seed=None, generator_overrides=None, discriminator_overrides=None,
-          network_overrides=None, **model_overrides):
+def build(name, seed=None, *, network_overrides=None, generator_overrides=None,
+          discriminator_overrides=None, **model_overrides):
     """Builds the uncompiled model of preset ``name``.
 
-    A preset names its model class in ``"model_class"`` (default ``"GAN"``, see
-    ``MODEL_CLASSES``); networks besides the generator and discriminator (an encoder, a
-    reconstructor) are listed in ``"networks"`` and passed to the class by keyword.
+    The model class is ``MODEL_CLASSES[preset["model_class"]]``; it receives every network
+    by its role keyword, ``optimizers={role: spec}`` (the defaults of its ``compile()``),
+    ``seed``, ``name`` and the preset's ``model`` arguments.
 
     Args:
-        name: a key of ``PRESETS``.
-        seed: int seed for weight initialisation and the model's random draws.
-        generator_overrides / discriminator_overrides: network builder arguments to change.
-        network_overrides: ``{network keyword: {builder argument: value}}`` for the extra
-            networks.
-        **model_overrides: model constructor arguments to change (e.g. ``ema_decay=0.999``).
+        name: a registered preset name (see :func:`names`).
+        seed: int seed for weight initialisation (every builder's ``seed``, unless an
+            override sets it) and the model's random draws.
+        network_overrides: ``{role: {builder argument: value}}`` to change.
+        generator_overrides / discriminator_overrides: shorthands for the ``"generator"``
+            and ``"discriminator"`` entries of ``network_overrides``.
+        **model_overrides: model constructor arguments to change (e.g. ``ema_decay=0.999``);
+            ``<role>_optimizer=spec`` (or ``None``: the class's default) and
+            ``optimizers={role: spec}`` change the optimizers.
     """
     preset = get(name)
-    generator = _build_network(preset["generator"], generator_overrides, seed)
-    discriminator = _build_network(preset["discriminator"], discriminator_overrides, seed)
-    extra = {
-        key: _build_network(spec, (network_overrides or {}).get(key), seed)
-        for key, spec in preset.get("networks", {}).items()
-    }
-    model_kwargs = {
-        **preset["model"],
-        "generator_optimizer": preset["optimizers"]["generator"],
-        "discriminator_optimizer": preset["optimizers"]["discriminator"],
-        "seed": seed,
-        **extra,
-        **model_overrides,
-    }
-    model_class = MODEL_CLASSES[preset.get("model_class", "GAN")]
-    return model_class(generator, discriminator, name=name, **model_kwargs)
+    specs = preset["networks"]
+    overrides = {role: dict(kwargs or {}) for role, kwargs in (network_overrides or {}).items()}
+    for role, shorthand in (("generator", generator_overrides), ("discriminator", discriminator_overrides)):
+        if shorthand:
+            if overrides.get(role):
+                raise ValueError(f"Give the {role}'s overrides once: {role}_overrides= or "
+                                 f"network_overrides={{{role!r}: ...}}, not both.")
+            overrides[role] = dict(shorthand)
+    unknown = sorted(set(overrides) - set(specs))
+    if unknown:
+        raise ValueError(f"network_overrides for {unknown}, but preset {name!r} has the networks "
+                         f"{list(specs)}.")
+    # Generator and discriminator first: with seed=None the order draws the initial weights.
+    order = list(REQUIRED_ROLES) + [role for role in specs if role not in REQUIRED_ROLES]
+    networks = {role: _build_network(specs[role], overrides.get(role), seed) for role in order}
+
+    model_kwargs = {**preset["model"], **model_overrides}
+    optimizers = {role: preset["optimizers"][role] for role in order}
+    optimizers.update(model_kwargs.pop("optimizers", None) or {})
+    for role in order:
+        key = f"{role}_optimizer"
+        if key in model_kwargs:
+            spec = model_kwargs.pop(key)
+            if spec is None:
+                optimizers.pop(role, None)  # the class's default (e.g. a copy of G's)
+            else:
+                optimizers[role] = spec
+    model_class = _MODEL_CLASSES[preset["model_class"]]
+    return model_class(**networks, optimizers=optimizers, seed=seed, name=name, **model_kwargs)

@@ -224,7 +224,7 @@ def test_config_validation():
     # Every registered variant builds on a 28x28x1 Fashion-MNIST preset.
     for name in cc.VARIANTS:
         spec = cc.resolve_variant(name)
-        assert presets.get(spec.preset)["generator"][1]["image_shape"] == (28, 28, 1), name
+        assert presets.get(spec.preset)["data"]["image_shape"] == (28, 28, 1), name
     for name in cc.VARIANTS:  # every registered variant fits Fashion-MNIST
         cc.BenchmarkConfig(output_dir="x", variants=(name,)).validate()
 

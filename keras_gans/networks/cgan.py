@@ -27,7 +27,7 @@ from keras import layers
 
 from keras_gans.layers.maxout import Maxout
 from keras_gans.networks.checks import check_image_shape, check_int, check_rate
-from keras_gans.networks.mlp import _initializer
+from keras_gans.networks.mlp import initializer
 
 __all__ = ["cgan_discriminator", "cgan_generator"]
 
@@ -74,7 +74,7 @@ def cgan_generator(
 
     def dense(units, offset, activation, layer_name):
         return layers.Dense(units, activation=activation, name=layer_name,
-                            kernel_initializer=_initializer(kernel_initializer, seed, offset))
+                            kernel_initializer=initializer(kernel_initializer, seed, offset))
 
 
     z = keras.Input((latent_dim,), name="latents")
@@ -123,7 +123,7 @@ def cgan_discriminator(
     image_shape = check_image_shape(image_shape)
 
     def maxout(units, pieces, offset, layer_name):
-        return Maxout(units, pieces, kernel_initializer=_initializer(kernel_initializer, seed, offset),
+        return Maxout(units, pieces, kernel_initializer=initializer(kernel_initializer, seed, offset),
                       name=layer_name)
 
 
@@ -133,5 +133,5 @@ def cgan_discriminator(
     hy = _drop(maxout(label_units, label_pieces, 1, "label_maxout")(_one_hot(y, num_classes, "one_hot")), dropout, seed, 1)
     h = layers.Concatenate(name="joint")([hx, hy])
     h = _drop(maxout(joint_units, joint_pieces, 2, "joint_maxout")(h), dropout, seed, 2)
-    logits = layers.Dense(1, name="logits", kernel_initializer=_initializer(kernel_initializer, seed, 3))(h)
+    logits = layers.Dense(1, name="logits", kernel_initializer=initializer(kernel_initializer, seed, 3))(h)
     return keras.Model([x_in, y], logits, name=name)

@@ -10,6 +10,10 @@ Generic builders:
   hidden layers (dense + activation, or maxout) -> one logit ``[B, 1]``, with optional
   dropout on its input and on every later layer's input.
 
+Both are made of the public pieces :func:`flat_input`, :func:`hidden_layers` and
+:func:`output_layer` (with :func:`output_size`, :func:`initializer`, :func:`check_activation`),
+which other MLPs (VEEGAN's joint discriminator and reconstructor) reuse.
+
 The original GAN (Goodfellow et al. 2014), as in the authors' code (github
 goodfeli/adversarial, ``mnist.yaml``, pylearn2):
 
@@ -38,14 +42,20 @@ from keras_gans.networks.checks import check_image_shape, check_int, check_rate
 from keras_gans.networks.options import add_minibatch_discrimination
 
 __all__ = [
+    "check_activation",
+    "flat_input",
     "goodfellow_discriminator",
     "goodfellow_generator",
+    "hidden_layers",
+    "initializer",
     "mlp_discriminator",
     "mlp_generator",
+    "output_layer",
+    "output_size",
 ]
 
 
-def _output_size(dim, image_shape, dim_name):
+def output_size(dim, image_shape, dim_name):
     """Resolves ``dim`` / ``image_shape`` (exactly one given) to (flat size, shape)."""
     if (dim is None) == (image_shape is None):
         raise ValueError(
@@ -59,21 +69,71 @@ def _output_size(dim, image_shape, dim_name):
     return dim, (dim,)
 
 
-def _initializer(spec, seed, offset):
+def initializer(spec, seed, offset):
     """A fresh initializer from an identifier, seeded with ``seed + offset`` when seeded."""
-    initializer = keras.initializers.get(spec)
-    config = initializer.get_config()
+    init = keras.initializers.get(spec)
+    config = init.get_config()
     if "seed" in config:
         config = {**config, "seed": None if seed is None else seed + offset}
-        initializer = initializer.__class__.from_config(config)
-    return initializer
+        init = init.__class__.from_config(config)
+    return init
 
 
-def _check_activation(activation, what):
+def check_activation(activation, what):
+    """Raises ValueError unless ``activation`` is a Keras activation (``None``: linear)."""
     try:
         keras.activations.get(activation)
     except (ValueError, TypeError) as err:
         raise ValueError(f"{what}={activation!r} is not a Keras activation.") from err
+
+
+def flat_input(input_dim, image_shape):
+    """A data input and it flattened: ``(inputs, x)`` with ``x`` ``[B, size]``.
+
+    Exactly one of ``input_dim`` (vectors ``[B, input_dim]``, an input named ``"points"``) and
+    ``image_shape`` (an input named ``"images"``, flattened by a layer ``"flatten"``).
+    """
+    _, shape = output_size(input_dim, image_shape, "input_dim")
+    inputs = keras.Input(shape, name="images" if image_shape is not None else "points")
+    return inputs, layers.Flatten(name="flatten")(inputs) if len(shape) > 1 else inputs
+
+
+def hidden_layers(x, width, depth, activation="relu", kernel_initializer="glorot_uniform", seed=None,
+                  seed_offset=0, dropout=0.0, maxout_pieces=None):
+    """Applies ``depth`` hidden layers of ``width`` units to ``x`` and returns the result.
+
+    Layer ``i`` (from 1) is ``Dense(width, activation)`` named ``dense<i>``, or with
+    ``maxout_pieces`` a :class:`Maxout` named ``maxout<i>``, followed when ``dropout`` > 0 by
+    ``Dropout(dropout)`` named ``dropout<i>``. Its kernel initializer is seeded with
+    ``seed + seed_offset + i - 1`` and its dropout with ``seed + i`` (see :func:`initializer`);
+    biases start at zero. The arguments are checked first (ValueError).
+    """
+    check_int(width, "width")
+    check_int(depth, "depth", minimum=0)
+    if maxout_pieces is not None:
+        check_int(maxout_pieces, "maxout_pieces")
+    else:
+        check_activation(activation, "activation")
+    check_rate(dropout, "dropout")
+    for i in range(depth):
+        init = initializer(kernel_initializer, seed, seed_offset + i)
+        if maxout_pieces is not None:
+            x = Maxout(width, maxout_pieces, kernel_initializer=init, name=f"maxout{i + 1}")(x)
+        else:
+            x = layers.Dense(width, activation=activation, kernel_initializer=init,
+                             name=f"dense{i + 1}")(x)
+        if dropout:
+            x = layers.Dropout(dropout, seed=None if seed is None else seed + 1 + i,
+                               name=f"dropout{i + 1}")(x)
+    return x
+
+
+def output_layer(x, units, kernel_initializer, seed, seed_offset, activation=None, name="output"):
+    """A float32 ``Dense(units, activation)`` output on ``x``, its kernel seeded with
+    ``seed + seed_offset`` (the offset after the hidden layers'), zero bias."""
+    return layers.Dense(units, activation=activation,
+                        kernel_initializer=initializer(kernel_initializer, seed, seed_offset),
+                        dtype="float32", name=name)(x)
 
 
 def mlp_generator(
@@ -116,28 +176,11 @@ def mlp_generator(
         (4, 2)
     """
     check_int(latent_dim, "latent_dim")
-    size, shape = _output_size(output_dim, image_shape, "output_dim")
-    check_int(width, "width")
-    check_int(depth, "depth", minimum=0)
-    _check_activation(activation, "activation")
-    _check_activation(output_activation, "output_activation")
-
+    size, shape = output_size(output_dim, image_shape, "output_dim")
     z = keras.Input((latent_dim,), name="latents")
-    x = z
-    for i in range(depth):
-        x = layers.Dense(
-            width,
-            activation=activation,
-            kernel_initializer=_initializer(kernel_initializer, seed, i),
-            name=f"dense{i + 1}",
-        )(x)
-    x = layers.Dense(
-        size,
-        activation=output_activation,
-        kernel_initializer=_initializer(kernel_initializer, seed, depth),
-        dtype="float32",
-        name="output",
-    )(x)
+    x = hidden_layers(z, width, depth, activation, kernel_initializer, seed)
+    check_activation(output_activation, "output_activation")
+    x = output_layer(x, size, kernel_initializer, seed, depth, activation=output_activation)
     if image_shape is not None:
         x = layers.Reshape(shape, name="reshape")(x)
     return keras.Model(z, x, name=name)
@@ -179,37 +222,14 @@ def mlp_discriminator(
             Salimans et al. 2016 put it.
         name: model name.
     """
-    size, shape = _output_size(input_dim, image_shape, "input_dim")
-    check_int(width, "width")
-    check_int(depth, "depth", minimum=0)
-    if maxout_pieces is not None:
-        check_int(maxout_pieces, "maxout_pieces")
-    else:
-        _check_activation(activation, "activation")
+    inputs, x = flat_input(input_dim, image_shape)
     check_rate(input_dropout, "input_dropout")
-    check_rate(dropout, "dropout")
-
-    inputs = keras.Input(shape, name="images" if image_shape is not None else "points")
-    x = layers.Flatten(name="flatten")(inputs) if len(shape) > 1 else inputs
     if input_dropout:
         x = layers.Dropout(input_dropout, seed=seed, name="input_dropout")(x)
-    for i in range(depth):
-        init = _initializer(kernel_initializer, seed, 100 + i)
-        if maxout_pieces is not None:
-            x = Maxout(width, maxout_pieces, kernel_initializer=init, name=f"maxout{i + 1}")(x)
-        else:
-            x = layers.Dense(width, activation=activation, kernel_initializer=init,
-                             name=f"dense{i + 1}")(x)
-        if dropout:
-            x = layers.Dropout(dropout, seed=None if seed is None else seed + 1 + i,
-                               name=f"dropout{i + 1}")(x)
+    x = hidden_layers(x, width, depth, activation, kernel_initializer, seed, 100, dropout=dropout,
+                      maxout_pieces=maxout_pieces)
     x = add_minibatch_discrimination(x, minibatch_discrimination, seed)
-    logits = layers.Dense(
-        1,
-        kernel_initializer=_initializer(kernel_initializer, seed, 100 + depth),
-        dtype="float32",
-        name="logits",
-    )(x)
+    logits = output_layer(x, 1, kernel_initializer, seed, 100 + depth, name="logits")
     return keras.Model(inputs, logits, name=name)
 
 

@@ -28,7 +28,7 @@ def _digits(n=64, size=8):
 
 def _images(name, n=64):
     """Digits at the preset's image size (wgan_tiny is 16x16)."""
-    return _digits(n, presets.get(name)["generator"][1]["image_shape"][0])
+    return _digits(n, presets.get(name)["data"]["image_shape"][0])
 
 
 def _sgd(lr):
@@ -93,7 +93,7 @@ def test_compile_without_arguments_gives_the_papers_settings(name):
     # The tiny preset shrinks networks only: the paper preset trains the same way.
     paper, tiny = presets.get(name), presets.get(f"{name}_tiny")
     assert paper["optimizers"] == tiny["optimizers"] and paper["model"] == tiny["model"]
-    assert paper["batch_size"] == batch
+    assert paper["data"]["batch_size"] == batch
 
 
 def _count(model):
@@ -123,8 +123,8 @@ def _official_counts():
 @pytest.mark.parametrize("name", ["wgan", "lsgan", "dragan"])
 def test_paper_presets_have_the_official_parameter_counts(name):
     preset = presets.get(name)
-    g_name, g_kwargs = preset["generator"]
-    d_name, d_kwargs = preset["discriminator"]
+    g_name, g_kwargs = preset["networks"]["generator"]
+    d_name, d_kwargs = preset["networks"]["discriminator"]
     g = presets.NETWORKS[g_name](**g_kwargs)
     d = presets.NETWORKS[d_name](**d_kwargs)
     assert (_count(g), _count(d)) == _official_counts()[name]
@@ -141,7 +141,7 @@ def test_official_counts_by_hand():
 @pytest.mark.parametrize("name", ["wgan_28", "lsgan_28", "dragan"])
 def test_fashion_mnist_presets_match_the_data_and_the_zoo_scripts(name, tmp_path):
     preset = presets.get(name)
-    assert preset["dataset"] == "fashion_mnist" and preset["generator"][1]["image_shape"] == (28, 28, 1)
+    assert preset["data"]["dataset"] == "fashion_mnist" and preset["data"]["image_shape"] == (28, 28, 1)
     base = name.split("_")[0]
     paper = presets.get(base)
     assert preset["model"] == paper["model"] and preset["optimizers"] == paper["optimizers"]

@@ -126,7 +126,7 @@ def test_gan_presets_follow_the_official_yaml():
     gan.compile()
     assert gan.loss_name == "modified" and presets.build("gan_minimax").loss_name == "minimax"
     assert gan.latent_dim == 100 and gan.latent_distribution == "normal" and gan.n_critic == 1
-    assert presets.get("gan")["batch_size"] == 100
+    assert presets.get("gan")["data"]["batch_size"] == 100
     for opt, lr in ((gan.g_optimizer, 0.1), (gan.d_optimizer, 0.05)):
         assert isinstance(opt, keras.optimizers.SGD) and opt.momentum == 0.5
         schedule = opt.learning_rate if callable(opt.learning_rate) else opt._learning_rate
@@ -161,7 +161,7 @@ def test_mixture_presets_follow_the_unrolled_gan_notebook():
     assert float(gan.g_optimizer.learning_rate) == pytest.approx(1e-3)
     assert float(gan.d_optimizer.learning_rate) == pytest.approx(1e-4)
     assert gan.g_optimizer.beta_1 == 0.5 and gan.d_optimizer.epsilon == 1e-8
-    assert presets.get("mixture_gan")["batch_size"] == 512
+    assert presets.get("mixture_gan")["data"]["batch_size"] == 512
     expected = {
         "mixture_gan_ns": ("modified", None, 1),
         "mixture_lsgan": ("least_squares", None, 1),

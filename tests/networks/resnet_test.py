@@ -447,8 +447,8 @@ def test_bad_arguments_raise():
 def test_sngan_and_sagan_presets_hold_the_papers_settings():
     sngan = presets.get("sngan")
     assert sngan["model"] == {"loss": "hinge", "n_critic": 5, "latent_distribution": "normal"}
-    assert sngan["batch_size"] == 64 and sngan["dataset"] == "cifar10"
-    assert sngan["generator"][1]["latent_dim"] == 128
+    assert sngan["data"]["batch_size"] == 64 and sngan["data"]["dataset"] == "cifar10"
+    assert sngan["networks"]["generator"][1]["latent_dim"] == 128
     for role, decay_steps in (("generator", 50_000), ("discriminator", 250_000)):
         optimizer = keras.optimizers.get(presets.get("sngan")["optimizers"][role])
         assert isinstance(optimizer, keras.optimizers.Adam)
@@ -457,12 +457,12 @@ def test_sngan_and_sagan_presets_hold_the_papers_settings():
         assert math.isclose(float(schedule(0)), 2e-4, rel_tol=1e-6)  # Chainer's linear shift to 0
         assert math.isclose(float(schedule(decay_steps // 2)), 1e-4, rel_tol=1e-5)
         assert float(schedule(decay_steps)) == 0.0
-    assert presets.get("sngan_28")["dataset"] == "fashion_mnist"
-    assert presets.get("sngan_28")["generator"][1]["image_shape"] == (28, 28, 1)
+    assert presets.get("sngan_28")["data"]["dataset"] == "fashion_mnist"
+    assert presets.get("sngan_28")["data"]["image_shape"] == (28, 28, 1)
 
     sagan = presets.get("sagan")
     assert sagan["model"] == {"loss": "hinge", "n_critic": 1, "latent_distribution": "normal", "num_classes": 1000}
-    assert sagan["batch_size"] == 256 and sagan["dataset"] == "imagenet2012"
+    assert sagan["data"]["batch_size"] == 256 and sagan["data"]["dataset"] == "imagenet2012"
     opt = sagan["optimizers"]
     assert opt["generator"]["config"]["learning_rate"] == 1e-4  # TTUR
     assert opt["discriminator"]["config"]["learning_rate"] == 4e-4
@@ -471,17 +471,20 @@ def test_sngan_and_sagan_presets_hold_the_papers_settings():
     for name, classes, shape, dataset in (("sagan_28", 10, (28, 28, 1), "fashion_mnist"),
                                           ("sagan_tiny", 10, (8, 8, 1), "digits")):
         preset = presets.get(name)
-        assert preset["model"]["num_classes"] == classes and preset["dataset"] == dataset
+        assert preset["model"]["num_classes"] == classes and preset["data"]["dataset"] == dataset
         for role in ("generator", "discriminator"):
-            assert preset[role][1]["num_classes"] == classes and preset[role][1]["image_shape"] == shape
+            assert preset["networks"][role][1]["num_classes"] == classes
+            assert preset["networks"][role][1]["image_shape"] == shape
 
 
 @pytest.mark.parametrize("name", ["sngan_28", "sngan_tiny", "sagan_28", "sagan_tiny"])
 def test_preset_networks_build(name):
     preset = presets.get(name)
-    g = presets.NETWORKS[preset["generator"][0]](**preset["generator"][1], seed=0)
-    d = presets.NETWORKS[preset["discriminator"][0]](**preset["discriminator"][1], seed=0)
-    shape = preset["generator"][1]["image_shape"]
+    g_name, g_kwargs = preset["networks"]["generator"]
+    d_name, d_kwargs = preset["networks"]["discriminator"]
+    g = presets.NETWORKS[g_name](**g_kwargs, seed=0)
+    d = presets.NETWORKS[d_name](**d_kwargs, seed=0)
+    shape = preset["data"]["image_shape"]
     assert g.output_shape == (None,) + shape and d.output_shape == (None, 1)
     conditional = "num_classes" in preset["model"]
     assert len(g.inputs) == len(d.inputs) == (2 if conditional else 1)

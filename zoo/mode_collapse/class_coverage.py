@@ -47,9 +47,9 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from keras_gans import data, presets
+from keras_gans.core.optimizers import adam
 from keras_gans.metrics import extractors as extractors_lib
 from keras_gans.metrics import functional as F
-from keras_gans.preset_defs.common import adam
 from zoo.common import train_lib
 from zoo.mode_collapse.lib import mean_std
 
@@ -227,7 +227,7 @@ class BenchmarkConfig:
             raise ValueError(f"dataset={self.dataset!r} has no class labels to cover.")
         for variant in self.variants:
             spec = resolve_variant(variant, registry)
-            shape = presets.get(spec.preset)["generator"][1].get("image_shape")
+            shape = presets.get(spec.preset)["data"]["image_shape"]
             if shape is None or tuple(shape) != tuple(info.image_shape):
                 raise ValueError(
                     f"Variant {variant!r} (preset {spec.preset!r}) generates "
@@ -310,7 +310,7 @@ def score(features, logits, real_features, num_classes, min_share):
 
 
 def _image_shape(registry, variant):
-    return tuple(presets.get(resolve_variant(variant, registry).preset)["generator"][1]["image_shape"])
+    return tuple(presets.get(resolve_variant(variant, registry).preset)["data"]["image_shape"])
 
 
 def train_variant(variant, seed, config, registry=None):

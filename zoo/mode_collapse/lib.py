@@ -97,7 +97,7 @@ def train_and_sample(variant, mixture, seed, steps, num_samples, steps_per_execu
     spe = max(1, min(steps_per_execution, steps))
     gan.compile(steps_per_execution=spe, jit_compile=jit_compile)
     # One train step consumes n_critic critic batches of the preset's batch size.
-    data = mixtures.load(mixture, batch_size=preset["batch_size"] * gan.n_critic, seed=seed + 1)
+    data = mixtures.load(mixture, batch_size=preset["data"]["batch_size"] * gan.n_critic, seed=seed + 1)
     start = time.perf_counter()
     history = gan.fit(data, epochs=1, steps_per_epoch=steps, verbose=0)
     seconds = time.perf_counter() - start

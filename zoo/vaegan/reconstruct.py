@@ -22,11 +22,11 @@ def write_reconstructions(preset, weights, output_path, dataset=None, split=None
     Returns ``(path, mean squared pixel error)``.
     """
     spec = presets.get(preset)
-    image_size = spec["generator"][1]["image_shape"][0]
+    image_size = spec["data"]["image_shape"][0]
     model = presets.build(preset, seed=seed)
     model.compile()  # the backup holds the optimizers' state too
     model.load_weights(weights)
-    images = real_images(dataset or spec["dataset"], image_size, num_images, split, data_dir, seed)
+    images = real_images(dataset or spec["data"]["dataset"], image_size, num_images, split, data_dir, seed)
     return reconstruction_grid(model, images, output_path, columns=columns, scale=max(1, 128 // image_size))
 
 

@@ -1,4 +1,4 @@
-"""Presets of the VAE-GAN family (merged into keras_gans.presets).
+"""Presets of the VAE-GAN family.
 
 VAE-GAN (Larsen et al. 2016), the authors' CelebA configuration (andersbll/
 autoencoding_beyond_pixels: ``celeba_aegan.py``, ``aegan.py``, ``architectures.py``,
@@ -22,10 +22,17 @@ translations, scalings, rotations, gamma/contrast/hue jitter); that belongs to t
 pipeline. ``vaegan_28`` and ``vaegan_tiny`` change image size and widths only.
 """
 
-import copy
-
 from keras_gans.models.vaegan import VAEGAN
 from keras_gans.networks import vaegan as vaegan_networks
+from keras_gans.presets import at_resolution
+
+NETWORKS = {
+    "vaegan_encoder": vaegan_networks.vaegan_encoder,
+    "vaegan_decoder": vaegan_networks.vaegan_decoder,
+    "vaegan_discriminator": vaegan_networks.vaegan_discriminator,
+}
+
+MODEL_CLASSES = {"VAEGAN": VAEGAN}
 
 _BATCH = 64
 _STEPS_PER_EPOCH = 250
@@ -60,11 +67,20 @@ _WEIGHT_DECAY = 1e-5 / _BATCH
 _IMAGE = (64, 64, 3)
 
 _VAEGAN = {
-    "paper": "Larsen et al. 2016, Autoencoding beyond pixels using a learned similarity metric",
+    "metadata": {
+        "paper": "Larsen et al. 2016, Autoencoding beyond pixels using a learned similarity metric",
+        "code": "andersbll/autoencoding_beyond_pixels, celeba_aegan.py, aegan.py, architectures.py, "
+                "model/aegan.py",
+        "differences": "L2 coefficient 1e-5 / 64 on the batch-mean loss (deeppy's 1e-5 on the "
+                       "batch sum: the same RMSProp step). RMSProp epsilon 1e-16 under the root "
+                       "for deeppy's 1e-8 after it. Not reproduced: the code's CelebA crop and "
+                       "data augmentation (flips, translations, scalings, rotations, colour "
+                       "jitter), which belong to the data pipeline.",
+    },
     "model_class": "VAEGAN",
-    "generator": ("vaegan_decoder", {"latent_dim": 128, "image_shape": _IMAGE, "weight_decay": _WEIGHT_DECAY}),
-    "discriminator": ("vaegan_discriminator", {"image_shape": _IMAGE, "weight_decay": _WEIGHT_DECAY}),
     "networks": {
+        "generator": ("vaegan_decoder", {"latent_dim": 128, "image_shape": _IMAGE, "weight_decay": _WEIGHT_DECAY}),
+        "discriminator": ("vaegan_discriminator", {"image_shape": _IMAGE, "weight_decay": _WEIGHT_DECAY}),
         "encoder": ("vaegan_encoder", {"image_shape": _IMAGE, "latent_dim": 128, "weight_decay": _WEIGHT_DECAY}),
     },
     "model": {
@@ -75,56 +91,22 @@ _VAEGAN = {
         "real_weight": 0.66,
         "equilibrium": 0.68,
         "margin": 0.35,
-        "encoder_optimizer": _rmsprop_annealed(),
     },
-    "optimizers": {"generator": _rmsprop_annealed(), "discriminator": _rmsprop_annealed()},
-    "batch_size": _BATCH,
-    "dataset": "celeb_a",
+    "optimizers": {"generator": _rmsprop_annealed(), "discriminator": _rmsprop_annealed(),
+                   "encoder": _rmsprop_annealed()},
+    "data": {"format": "images", "dataset": "celeb_a", "batch_size": _BATCH, "image_shape": _IMAGE},
 }
 
-
-def _variant(base, image_shape, widths=None, latent_dim=None, batch_size=None, dataset=None):
-    preset = copy.deepcopy(base)
-    enc = preset["networks"]["encoder"][1]
-    dec = preset["generator"][1]
-    dis = preset["discriminator"][1]
-    for kwargs in (enc, dec, dis):
-        kwargs["image_shape"] = image_shape
-    for key, value in (widths or {}).items():
-        network, arg = key.split(".")
-        {"enc": enc, "dec": dec, "dis": dis}[network][arg] = value
-    if latent_dim is not None:
-        enc["latent_dim"] = dec["latent_dim"] = latent_dim
-    if batch_size is not None:
-        preset["batch_size"] = batch_size
-    if dataset is not None:
-        preset["dataset"] = dataset
-    return preset
-
+_FMNIST = (28, 28, 1)
+_TINY = (16, 16, 1)
 
 PRESETS = {
     "vaegan": _VAEGAN,
     # The paper's networks and training at Fashion-MNIST's 28x28x1 (D's features: 4x4x256).
-    "vaegan_28": _variant(_VAEGAN, (28, 28, 1), dataset="fashion_mnist"),
+    "vaegan_28": at_resolution(_VAEGAN, _FMNIST, "fashion_mnist"),
     # 16x16 digits (8x8 upsampled), widths / 8, z = 16; training settings unchanged.
-    "vaegan_tiny": _variant(
-        _VAEGAN,
-        (16, 16, 1),
-        widths={
-            "enc.filters": (8, 16, 32), "enc.dense_units": 32,
-            "dec.projection_filters": 32, "dec.filters": (32, 16, 4),
-            "dis.first_filters": 4, "dis.filters": (16, 32, 32), "dis.dense_units": 32,
-        },
-        latent_dim=16,
-        batch_size=16,
-        dataset="digits",
-    ),
+    "vaegan_tiny": at_resolution(_VAEGAN, _TINY, "digits", batch_size=16, networks={
+        "generator": {"latent_dim": 16, "projection_filters": 32, "filters": (32, 16, 4)},
+        "discriminator": {"first_filters": 4, "filters": (16, 32, 32), "dense_units": 32},
+        "encoder": {"latent_dim": 16, "filters": (8, 16, 32), "dense_units": 32}}),
 }
-
-NETWORKS = {
-    "vaegan_encoder": vaegan_networks.vaegan_encoder,
-    "vaegan_decoder": vaegan_networks.vaegan_decoder,
-    "vaegan_discriminator": vaegan_networks.vaegan_discriminator,
-}
-
-MODEL_CLASSES = {"VAEGAN": VAEGAN}
