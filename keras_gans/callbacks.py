@@ -9,6 +9,7 @@ import tensorflow as tf
 from PIL import Image
 
 from keras_gans.data import to_uint8
+from keras_gans.grids import interleave
 
 
 def image_grid(images, columns=None, padding=2):
@@ -93,22 +94,27 @@ class StandingStatistics(keras.callbacks.Callback):
 
 
 class SampleGrid(keras.callbacks.Callback):
-    """Writes a grid of samples from fixed latents at the end of each epoch.
+    """Writes the model's sample grids at the end of each epoch.
 
-    The latents are drawn once, so the grids show the same points across training. For a
-    class-conditional model sample ``i`` has class ``i % num_classes`` and the grid has
-    ``num_classes`` columns: one column per class. Grids go to ``<directory>/epoch_<NNN>.png`` and, with ``log_dir``, to TensorBoard.
+    The grids are what the model declares in ``sample_grids(examples, num_samples, seed)``:
+    for a latent GAN samples from fixed latents (the same points across training; a
+    class-conditional model has one column per class), for VAE-GAN also reconstructions of
+    ``examples``, for image-to-image models rows of input / output / target. The grid
+    ``"samples"`` goes to ``<directory>/epoch_<NNN>.png``, any other grid ``name`` to
+    ``<directory>/../<name>/epoch_<NNN>.png``; with ``log_dir`` each also goes to TensorBoard.
 
     Args:
-        directory: where the PNG files go.
+        directory: where the sample PNG files go.
         num_samples: images in the grid (a square number looks best).
-        seed: seed for the fixed latents.
+        seed: seed for the fixed latents (and any noise the model draws).
         every: write every this many epochs.
         scale: enlarge the PNG by this integer factor (small images are hard to see).
         log_dir: optional TensorBoard log directory for an image summary.
+        examples: the real examples the model's grids need (``model.grid_examples`` of
+            them, in its data format), or ``None``.
     """
 
-    def __init__(self, directory, num_samples=64, seed=0, every=1, scale=1, log_dir=None):
+    def __init__(self, directory, num_samples=64, seed=0, every=1, scale=1, log_dir=None, examples=None):
         super().__init__()
         self.directory = directory
         self.num_samples = num_samples
@@ -116,27 +122,38 @@ class SampleGrid(keras.callbacks.Callback):
         self.every = every
         self.scale = scale
         self.log_dir = log_dir
-        self._latents = None
+        self.examples = examples
         self._writer = None
 
     def on_train_begin(self, logs=None):
-        self._latents = self.model.sample_latents(self.num_samples, tf.constant([self.seed, 0]))
         if self.log_dir:
             self._writer = tf.summary.create_file_writer(os.path.join(self.log_dir, "samples"))
+
+    def grid_path(self, name, file_name):
+        if name == "samples":
+            return os.path.join(self.directory, file_name)
+        return os.path.join(os.path.dirname(os.path.abspath(self.directory)), name, file_name)
+
+    def write(self, file_name, step=None):
+        """Writes every grid the model declares as ``file_name``; returns ``{name: path}``."""
+        grids = self.model.sample_grids(self.examples, num_samples=self.num_samples, seed=self.seed)
+        paths = {}
+        for name, (images, columns) in grids.items():
+            paths[name] = save_image_grid(images, self.grid_path(name, file_name), columns=columns,
+                                          scale=self.scale)
+            if self._writer is not None and step is not None:
+                # record_if(True): a TensorBoard callback's update_freq condition, left pushed by
+                # an interrupted fit in the same process, would otherwise drop the image.
+                with self._writer.as_default(), tf.summary.record_if(True):
+                    tf.summary.image(name, image_grid(images, columns)[None], step=step)
+        if self._writer is not None:
+            self._writer.flush()
+        return paths
 
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every:
             return
-        images = self.model.generate(latents=self._latents)
-        columns = getattr(self.model, "num_classes", None)
-        path = os.path.join(self.directory, f"epoch_{epoch + 1:03d}.png")
-        save_image_grid(images, path, columns=columns, scale=self.scale)
-        if self._writer is not None:
-            # record_if(True): a TensorBoard callback's update_freq condition, left pushed by an
-            # interrupted fit in the same process, would otherwise drop the image.
-            with self._writer.as_default(), tf.summary.record_if(True):
-                tf.summary.image("samples", image_grid(images, columns)[None], step=epoch + 1)
-            self._writer.flush()
+        self.write(f"epoch_{epoch + 1:03d}.png", step=epoch + 1)
 
 
 class ReconstructionGrid(keras.callbacks.Callback):
@@ -183,10 +200,7 @@ def reconstruction_grid(model, images, path, columns=8, scale=1):
         raise ValueError(f"Need at least columns={columns} images; received {len(images)}.")
     images = images[:n]
     recon = model.reconstruct(images)
-    rows = []
-    for start in range(0, n, columns):
-        rows += [images[start : start + columns], recon[start : start + columns]]
-    save_image_grid(np.concatenate(rows), path, columns=columns, scale=scale)
+    save_image_grid(interleave([images, recon], columns), path, columns=columns, scale=scale)
     return path, float(np.mean((recon - images) ** 2))
 
 

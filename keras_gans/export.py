@@ -30,30 +30,99 @@ def next_version(base_dir):
     return max(versions, default=0) + 1
 
 
+def latent_serving_function(generator, latent_dim, conditional):
+    """A ``tf.function`` ``(latents[, labels]) -> {"images": ...}`` over ``generator`` in
+    inference mode (float32 ``[N, latent_dim]`` latents, int32 ``[N]`` labels)."""
+    signature = [tf.TensorSpec([None, latent_dim], tf.float32, name="latents")]
+    if conditional:
+        signature.append(tf.TensorSpec([None], tf.int32, name="labels"))
+
+        @tf.function(input_signature=signature)
+        def serve(latents, labels):
+            return {"images": tf.cast(generator([latents, labels], training=False), tf.float32)}
+
+    else:
+
+        @tf.function(input_signature=signature)
+        def serve(latents):
+            return {"images": tf.cast(generator(latents, training=False), tf.float32)}
+
+    return serve
+
+
+def write_saved_model(base_dir, functions, variables, metadata, version=None):
+    """Writes ``functions`` (``{signature name: tf.function with an input signature}``,
+    ``serving_default`` among them) and ``variables`` to ``<base_dir>/<version>`` with
+    ``metadata`` in ``assets.extra/keras_gans.json``; returns the version directory."""
+    if "serving_default" not in functions:
+        raise ValueError(f"The export needs a 'serving_default' signature; received {sorted(functions)}.")
+    if version is None:
+        version = next_version(base_dir)
+    if not isinstance(version, int) or version < 1:
+        raise ValueError(f"version must be a positive int; received {version!r}.")
+    path = os.path.join(base_dir, str(version))
+    if os.path.exists(path):
+        raise FileExistsError(f"{path} already exists; pick another version or remove it.")
+
+    class _Serving(tf.Module):
+        def __init__(self):
+            super().__init__()
+            seen, tracked = set(), []
+            for v in variables:
+                v = v.value if isinstance(v, keras.Variable) else v
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    tracked.append(v)
+            self.model_variables = tracked
+
+    module = _Serving()
+    for name, fn in functions.items():
+        setattr(module, name, fn)
+    tf.saved_model.save(module, path, signatures=dict(functions))
+    os.makedirs(os.path.join(path, "assets.extra"), exist_ok=True)
+    with open(os.path.join(path, "assets.extra", "keras_gans.json"), "w") as f:
+        json.dump(metadata, f, indent=1)
+    return path
+
+
+def export_model(model, base_dir, version=None):
+    """Writes what ``model`` serves (``model.serving_functions()``, its variables and
+    ``model.serving_metadata()``) to ``<base_dir>/<version>``: any model of the zoo.
+
+    Returns:
+        The path of the written version directory.
+    """
+    return write_saved_model(base_dir, model.serving_functions(), model.serving_variables(),
+                             model.serving_metadata(), version=version)
+
+
 def export_generator(generator, base_dir, version=None, latent_dim=None, latent_distribution=None, name=None,
                      num_classes=None):
     """Writes ``generator`` to ``<base_dir>/<version>`` with a ``serving_default`` signature.
 
     Args:
-        generator: a ``keras.Model`` from latents to images, or a GAN (its inference
-            generator, the EMA copy when there is one, is exported).
+        generator: a ``keras.Model`` from latents to images, or a model of the zoo (then
+            :func:`export_model`: a GAN exports its inference generator, the EMA copy when
+            there is one; the other arguments must be left unset).
         base_dir: the model's base directory, e.g. ``saved_models/dcgan_28``.
         version: positive int; default: the next free version number.
         latent_dim: the latent size; read from the generator's input shape by default.
-        latent_distribution: ``"normal"`` or ``"uniform"``, recorded for clients; a GAN's
-            own setting by default, else ``"normal"``.
-        name: model name recorded in the metadata (default: the GAN's or generator's name).
+        latent_distribution: ``"normal"`` or ``"uniform"``, recorded for clients (default
+            ``"normal"``).
+        name: model name recorded in the metadata (default: the generator's name).
         num_classes: for a class-conditional generator (inputs ``[latents, labels]``), the
-            number of classes; a GAN's own setting by default.
+            number of classes.
 
     Returns:
         The path of the written version directory.
     """
-    if hasattr(generator, "inference_generator"):
-        latent_distribution = latent_distribution or generator.latent_distribution
-        name = name or generator.name
-        num_classes = num_classes or getattr(generator, "num_classes", None)
-        generator = generator.inference_generator
+    if hasattr(generator, "serving_functions"):
+        if latent_dim is not None or latent_distribution is not None or name is not None or num_classes:
+            raise ValueError(
+                "A zoo model exports what it declares (serving_functions / serving_metadata); "
+                "latent_dim, latent_distribution, name and num_classes are for bare generators."
+            )
+        return export_model(generator, base_dir, version=version)
     latent_distribution = latent_distribution or "normal"
     if latent_distribution not in ("normal", "uniform"):
         raise ValueError(
@@ -70,52 +139,23 @@ def export_generator(generator, base_dir, version=None, latent_dim=None, latent_
         )
     if latent_dim is None:
         latent_dim = (generator.input_shape[0] if conditional else generator.input_shape)[-1]
-    if version is None:
-        version = next_version(base_dir)
-    if not isinstance(version, int) or version < 1:
-        raise ValueError(f"version must be a positive int; received {version!r}.")
-    path = os.path.join(base_dir, str(version))
-    if os.path.exists(path):
-        raise FileExistsError(f"{path} already exists; pick another version or remove it.")
+    metadata = latent_metadata(generator, name or generator.name, latent_dim, latent_distribution, num_classes)
+    serve = latent_serving_function(generator, latent_dim, conditional)
+    return write_saved_model(base_dir, {"serving_default": serve}, generator.weights, metadata, version=version)
 
-    signature = [tf.TensorSpec([None, latent_dim], tf.float32, name="latents")]
-    if conditional:
-        signature.append(tf.TensorSpec([None], tf.int32, name="labels"))
 
-    class _Serving(tf.Module):
-        def __init__(self):
-            super().__init__()
-            self.model_variables = [v.value if isinstance(v, keras.Variable) else v for v in generator.weights]
-
-    module = _Serving()
-
-    if conditional:
-
-        @tf.function(input_signature=signature)
-        def serve(latents, labels):
-            return {"images": tf.cast(generator([latents, labels], training=False), tf.float32)}
-
-    else:
-
-        @tf.function(input_signature=signature)
-        def serve(latents):
-            return {"images": tf.cast(generator(latents, training=False), tf.float32)}
-
-    module.serve = serve
-    tf.saved_model.save(module, path, signatures={"serving_default": serve})
+def latent_metadata(generator, name, latent_dim, latent_distribution, num_classes=None):
+    """What a client needs to sample a latent generator's export correctly."""
     metadata = {
-        "name": name or generator.name,
+        "name": name,
         "latent_dim": int(latent_dim),
         "latent_distribution": latent_distribution,
         "image_shape": [int(d) for d in generator.output_shape[1:]],
         "output_range": [-1.0, 1.0],
     }
-    if conditional:
+    if num_classes:
         metadata["num_classes"] = int(num_classes)
-    os.makedirs(os.path.join(path, "assets.extra"), exist_ok=True)
-    with open(os.path.join(path, "assets.extra", "keras_gans.json"), "w") as f:
-        json.dump(metadata, f, indent=1)
-    return path
+    return metadata
 
 
 def read_metadata(path):

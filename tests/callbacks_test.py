@@ -152,7 +152,9 @@ class _Recorder(keras.callbacks.Callback):
         self.images = []
 
     def on_epoch_end(self, epoch, logs=None):
-        latents = np.array(self.grid_callback._latents)
+        # The latents a grid of a latent GAN shows: the model's stream [seed, 0].
+        cb = self.grid_callback
+        latents = np.array(self.model.sample_latents(cb.num_samples, tf.constant([cb.seed, 0])))
         self.latents.append(latents)
         self.images.append(self.model.generate(latents=latents))
 

@@ -58,4 +58,6 @@ def test_metadata_records_the_latent_prior_and_variables_are_stored_once(tmp_pat
     size = sum(os.path.getsize(os.path.join(path, "variables", f)) for f in data_file)
     assert weight_bytes <= size < 1.5 * weight_bytes
     with pytest.raises(ValueError, match="latent_distribution must be 'normal' or 'uniform'; received 'cauchy'"):
-        export_generator(gan, str(tmp_path / "x"), latent_distribution="cauchy")
+        export_generator(gan.generator, str(tmp_path / "x"), latent_distribution="cauchy")
+    with pytest.raises(ValueError, match="A zoo model exports what it declares"):
+        export_generator(gan, str(tmp_path / "x"), latent_distribution="normal")

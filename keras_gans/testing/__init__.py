@@ -1,6 +1,7 @@
 """Shared checks every model's tests call (in the spirit of KerasHub's run_*_test)."""
 
-from keras_gans.testing.gan_checks import (
+from keras_gans.testing.checks import (
+    expected_updates,
     run_config_roundtrip_check,
     run_export_check,
     run_fit_check,
@@ -10,6 +11,7 @@ from keras_gans.testing.gan_checks import (
 )
 
 __all__ = [
+    "expected_updates",
     "run_config_roundtrip_check",
     "run_export_check",
     "run_fit_check",

@@ -24,6 +24,9 @@ def define_flags(preset, output_dir, epochs=1, **defaults):
     flags.DEFINE_boolean("jit_compile", defaults.get("jit_compile", False),
                          "Compile train_step with XLA (slower on CPU; try it on GPU).")
     flags.DEFINE_integer("steps_per_execution", 1, "Train steps per tf.function call.")
+    flags.DEFINE_enum("mixed_precision", None, ["mixed_float16", "mixed_bfloat16"],
+                      "Keras mixed precision for every network (float16 with loss scaling for "
+                      "every optimizer); outputs, losses and exports stay float32.")
     flags.DEFINE_float("ema_decay", None, "Keep an EMA of the generator's weights with this decay.")
     flags.DEFINE_integer("backup_every", 200, "Steps between resumable backups.")
     flags.DEFINE_integer("grid_every", 1, "Epochs between sample grids.")

@@ -18,13 +18,12 @@ import keras
 
 from keras_gans import data, presets
 from keras_gans import distribute as distribute_lib
-from keras_gans.callbacks import (
-    EvaluateMetrics, ReconstructionGrid, ResumableBackup, SampleGrid, StandingStatistics,
-    save_image_grid,
-)
-from keras_gans.export import export_generator
+import numpy as np
+import tensorflow as tf
+
+from keras_gans.callbacks import EvaluateMetrics, ResumableBackup, SampleGrid, StandingStatistics
+from keras_gans.export import export_model
 from keras_gans.metrics.extractors import default_extractor
-from keras_gans.standing_stats import batch_norm_layers
 
 
 @dataclasses.dataclass
@@ -43,6 +42,9 @@ class TrainConfig:
     tpu: Optional[str] = None
     seed: int = 0
     jit_compile: bool = False  # XLA measured 10x slower on CPU (benchmarks/train_speed.py)
+    # Keras mixed precision for every network ("mixed_float16" with loss scaling for every
+    # optimizer, or "mixed_bfloat16"); outputs, losses and exports stay float32. None: off.
+    mixed_precision: Optional[str] = None
     steps_per_execution: int = 1
     ema_decay: Optional[float] = None
     backup_every: int = 200  # steps between resumable backups
@@ -90,6 +92,11 @@ class TrainConfig:
         for name, value in positive.items():
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"--{name} must be a positive integer; received {value!r}.")
+        if self.mixed_precision not in MIXED_PRECISION:
+            raise ValueError(
+                f"--mixed_precision={self.mixed_precision!r} is not one of {MIXED_PRECISION[1:]} "
+                "(or unset)."
+            )
         if self.strategy not in distribute_lib.STRATEGIES:
             raise ValueError(
                 f"--strategy={self.strategy!r} is not one of {distribute_lib.STRATEGIES}."
@@ -101,15 +108,21 @@ class TrainConfig:
         if self.data_dir is not None and not os.path.isdir(self.data_dir):
             raise ValueError(f"--data_dir={self.data_dir!r} is not a directory.")
         preset = presets.get(self.preset)
-        image_shape = preset["generator"][1].get("image_shape")
-        if image_shape is None:
+        image_shape = preset["data"]["image_shape"]
+        if preset["data"]["format"] == "points":
             raise ValueError(
-                f"--preset={self.preset!r} generates {preset['dataset']!r} points, not images; "
+                f"--preset={self.preset!r} generates {preset['data']['dataset']!r} points, not images; "
                 "train it with `python -m zoo.mode_collapse.benchmark`."
             )
-        dataset = self.dataset or preset["dataset"]
+        if self.eval_every and preset["data"]["format"] not in LATENT_FORMATS:
+            raise ValueError(
+                f"--eval_every scores samples of latent GANs (FID, KID, ...); preset {self.preset!r} "
+                f"trains on {preset['data']['format']!r} data. Pass --eval_every=0."
+            )
+        dataset = self.dataset or preset["data"]["dataset"]
         info = data.info(dataset)
-        if info.image_shape is not None and info.image_shape[-1] != image_shape[-1]:
+        if preset["data"]["format"] in LATENT_FORMATS and info.image_shape is not None \
+                and info.image_shape[-1] != image_shape[-1]:
             raise ValueError(
                 f"--dataset={dataset!r} has {info.image_shape[-1]}-channel images but preset "
                 f"{self.preset!r} makes {image_shape[-1]}-channel ones; pick a matching preset."
@@ -117,14 +130,31 @@ class TrainConfig:
         return self
 
 
-def real_images(dataset, image_size, num_images, split=None, data_dir=None, seed=0):
-    """``num_images`` images of ``dataset`` in [-1, 1] (its test split when it has one)."""
+MIXED_PRECISION = (None, "mixed_float16", "mixed_bfloat16")
+# Data formats of models that sample from latents (FID & co. apply, channels must match).
+LATENT_FORMATS = ("images", "labelled_images")
+
+
+def real_images(dataset, image_size, num_images, split=None, data_dir=None, seed=0, **kwargs):
+    """``num_images`` examples of ``dataset`` in [-1, 1] (its test split when it has one), as
+    NumPy: an array of images, or a dict of arrays for paired data."""
     if split is None:
         counts = data.info(dataset, data_dir=data_dir).num_examples or {}
         split = "test" if "test" in counts else "train"
     ds = data.load(dataset, split=split, batch_size=num_images, image_size=image_size, shuffle=True,
-                   seed=seed, data_dir=data_dir, cache=False)
-    return next(iter(ds)).numpy()
+                   seed=seed, data_dir=data_dir, cache=False, **kwargs)
+    return tf.nest.map_structure(lambda t: np.asarray(t), next(iter(ds)))
+
+
+def build_model(config):
+    """The uncompiled model of ``config.preset`` with the config's overrides."""
+    return presets.build(
+        config.preset,
+        seed=config.seed,
+        discriminator_overrides=config.discriminator_overrides,
+        **({"ema_decay": config.ema_decay} if config.ema_decay is not None else {}),
+        **config.model_overrides,
+    )
 
 
 def _is_chief(strategy):
@@ -147,30 +177,31 @@ def run(config, extra_callbacks=()):
     """
     config.validate()
     preset = presets.get(config.preset)
-    dataset_name = config.dataset or preset["dataset"]
+    dataset_name = config.dataset or preset["data"]["dataset"]
     strategy = distribute_lib.get_strategy(config.strategy, config.tpu)
     chief = _is_chief(strategy)
     keras.utils.set_random_seed(config.seed)
 
-    with strategy.scope():
-        gan = presets.build(
-            config.preset,
-            seed=config.seed,
-            discriminator_overrides=config.discriminator_overrides,
-            **({"ema_decay": config.ema_decay} if config.ema_decay is not None else {}),
-            **config.model_overrides,
-        )
-        gan.compile(jit_compile=config.jit_compile, steps_per_execution=config.steps_per_execution)
-    if config.standing_stats and not batch_norm_layers(gan.inference_generator):
+    policy = keras.mixed_precision.global_policy()
+    if config.mixed_precision:  # layers take the policy when they are made
+        keras.mixed_precision.set_global_policy(config.mixed_precision)
+    try:
+        with strategy.scope():
+            gan = build_model(config)
+            gan.compile(jit_compile=config.jit_compile, steps_per_execution=config.steps_per_execution)
+    finally:
+        keras.mixed_precision.set_global_policy(policy)
+    if config.standing_stats and not gan.supports_standing_statistics:
         raise ValueError(
             f"--standing_stats={config.standing_stats} re-estimates batch-norm statistics, but "
             f"preset {config.preset!r}'s generator has no BatchNormalization layer; pass 0."
         )
 
-    image_size = preset["generator"][1]["image_shape"][0]
-    batch_size = config.batch_size or preset["batch_size"]
-    # One train_step consumes n_critic chunks of batch_size real images.
-    global_batch = batch_size * gan.n_critic
+    image_size = preset["data"]["image_shape"][0]
+    batch_size = config.batch_size or preset["data"]["batch_size"]
+    # One train_step consumes batch_chunks chunks (GAN: n_critic) of batch_size examples.
+    global_batch = batch_size * gan.batch_chunks
+    data_kwargs = {"with_labels": True} if gan.data_format == "labelled_images" else {}
     ds = data.load(
         dataset_name,
         split=config.split,
@@ -179,7 +210,7 @@ def run(config, extra_callbacks=()):
         seed=config.seed,
         data_dir=config.data_dir,
         drop_remainder=True,
-        with_labels=bool(getattr(gan, "num_classes", None)),
+        **data_kwargs,
     )
     steps_per_epoch = config.steps_per_epoch
     if steps_per_epoch is None:
@@ -202,6 +233,11 @@ def run(config, extra_callbacks=()):
     if chief and config.standing_stats:  # grids and scores show the generator as exported
         every = math.gcd(config.grid_every, config.eval_every) if config.eval_every else config.grid_every
         callbacks.append(StandingStatistics(config.standing_stats, batch_size, every=every, seed=config.seed))
+    scale = max(1, 128 // image_size)
+    examples = None
+    if chief and gan.grid_examples:  # real examples the model's grids show (test split)
+        examples = real_images(dataset_name, image_size, gan.grid_examples, data_dir=config.data_dir,
+                               seed=config.seed)
     if chief:
         callbacks += [
             SampleGrid(
@@ -209,16 +245,11 @@ def run(config, extra_callbacks=()):
                 num_samples=config.grid_size,
                 seed=config.seed,
                 every=config.grid_every,
-                scale=max(1, 128 // image_size),
+                scale=scale,
                 log_dir=os.path.join(out, "logs"),
+                examples=examples,
             ),
         ]
-        if hasattr(gan, "reconstruct"):  # autoencoding models (VAE-GAN): x and Dec(Enc(x))
-            callbacks.append(ReconstructionGrid(
-                real_images(dataset_name, image_size, 32, data_dir=config.data_dir, seed=config.seed),
-                os.path.join(out, "reconstructions"), scale=max(1, 128 // image_size),
-                every=config.grid_every,
-            ))
         if config.eval_every:
             # Before TensorBoard and CSVLogger, which then record the scores it adds to logs.
             real, _ = data.load_numpy(dataset_name, "test", data_dir=config.data_dir)
@@ -257,18 +288,15 @@ def run(config, extra_callbacks=()):
         "history": {k: [float(v) for v in vs] for k, vs in history.history.items()},
     }
     if chief:
-        grid = save_image_grid(
-            gan.generate(config.grid_size, seed=config.seed),
-            os.path.join(out, "samples", "final.png"),
-            columns=getattr(gan, "num_classes", None),
-            scale=max(1, 128 // image_size),
-        )
-        summary["grid"] = grid
+        grids = SampleGrid(os.path.join(out, "samples"), num_samples=config.grid_size, seed=config.seed,
+                           scale=scale, examples=examples)
+        grids.set_model(gan)
+        summary["grid"] = grids.write("final.png")["samples"]
     if config.export:
         export_base = config.export_dir or os.path.join(out, "saved_model")
         if not chief:  # every worker writes (MultiWorkerMirroredStrategy); only the chief keeps it
             export_base = tempfile.mkdtemp()
-        path = export_generator(gan, export_base)
+        path = export_model(gan, export_base)
         if chief:
             summary["export"] = path
         else:
