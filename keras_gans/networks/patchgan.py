@@ -40,10 +40,10 @@ from keras import layers
 
 from keras_gans.networks.checks import check_int
 from keras_gans.networks.unet import (
-    _check_normalization,
-    _check_spatial_shape,
-    _kernel_init,
-    _norm,
+    check_normalization,
+    check_spatial_shape,
+    kernel_init,
+    norm_layer,
 )
 
 __all__ = ["patchgan_discriminator"]
@@ -96,9 +96,9 @@ def patchgan_discriminator(
         >>> d([a, b]).shape
         TensorShape([1, 30, 30, 1])
     """
-    image_shape = _check_spatial_shape(image_shape, "image_shape")
+    image_shape = check_spatial_shape(image_shape, "image_shape")
     if condition_shape is not None:
-        condition_shape = _check_spatial_shape(condition_shape, "condition_shape")
+        condition_shape = check_spatial_shape(condition_shape, "condition_shape")
         if condition_shape[:2] != image_shape[:2]:
             raise ValueError(
                 f"condition_shape must have the height and width of image_shape "
@@ -106,7 +106,7 @@ def patchgan_discriminator(
             )
     check_int(base_filters, "base_filters")
     check_int(num_layers, "num_layers", minimum=0)
-    _check_normalization(normalization)
+    check_normalization(normalization)
     for size, axis in zip(image_shape[:2], ("height", "width")):
         if size is not None and not _output_size(size, num_layers):
             raise ValueError(
@@ -138,14 +138,14 @@ def patchgan_discriminator(
             strides=stride,
             padding="valid",
             use_bias=bias,
-            kernel_initializer=_kernel_init(seed, i),
+            kernel_initializer=kernel_init(seed, i),
             dtype="float32" if last else None,
             name="logits" if last else f"conv{i}",
         )(x)
         if last:
             break
         if normalised:
-            norm = _norm(normalization, f"norm{i}", seed, 100 + i)
+            norm = norm_layer(normalization, f"norm{i}", seed, 100 + i)
             if norm is not None:
                 x = norm(x)
         x = layers.LeakyReLU(0.2, name=f"lrelu{i}")(x)

@@ -57,7 +57,7 @@ __all__ = ["unet_generator"]
 _NORMALIZATIONS = ("batch", "instance", None)
 
 
-def _check_normalization(normalization):
+def check_normalization(normalization):
     if normalization not in _NORMALIZATIONS:
         raise ValueError(
             f"normalization must be one of {_NORMALIZATIONS}; received {normalization!r}."
@@ -65,7 +65,7 @@ def _check_normalization(normalization):
     return normalization
 
 
-def _check_spatial_shape(shape, what):
+def check_spatial_shape(shape, what):
     """``(height, width, channels)``: channels a positive int; height and width positive ints,
     or None for a fully convolutional model of any size."""
     if (
@@ -83,22 +83,22 @@ def _check_spatial_shape(shape, what):
     return tuple(shape)
 
 
-def _offset_seed(seed, offset):
+def offset_seed(seed, offset):
     return None if seed is None else seed + offset
 
 
-def _kernel_init(seed, offset):
-    return keras.initializers.RandomNormal(0.0, 0.02, seed=_offset_seed(seed, offset))
+def kernel_init(seed, offset):
+    return keras.initializers.RandomNormal(0.0, 0.02, seed=offset_seed(seed, offset))
 
 
-def _norm(normalization, name, seed, offset):
+def norm_layer(normalization, name, seed, offset):
     """The official ``norm_layer``: BatchNorm2d (affine, PyTorch momentum 0.1, eps 1e-5) or
     InstanceNorm2d (affine=False, no running statistics); None for no normalisation."""
     if normalization == "batch":
         return layers.BatchNormalization(
             momentum=0.9,  # Keras keeps 0.9 of the old average = PyTorch momentum 0.1.
             epsilon=1e-5,
-            gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02, seed=_offset_seed(seed, offset)),
+            gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02, seed=offset_seed(seed, offset)),
             name=name,
         )
     if normalization == "instance":
@@ -144,11 +144,11 @@ def unet_generator(
         >>> g(keras.random.normal((2, 32, 32, 3)), training=True).shape
         TensorShape([2, 32, 32, 3])
     """
-    image_shape = _check_spatial_shape(image_shape, "image_shape")
+    image_shape = check_spatial_shape(image_shape, "image_shape")
     check_int(output_channels, "output_channels")
     check_int(base_filters, "base_filters")
     check_int(num_downs, "num_downs", minimum=5)
-    _check_normalization(normalization)
+    check_normalization(normalization)
     if dropout is not None:
         check_rate(dropout, "dropout")
     factor = 2**num_downs
@@ -179,11 +179,11 @@ def unet_generator(
             strides=2,
             padding="same",  # = PyTorch padding=1 on even sizes (module docstring).
             use_bias=use_bias,
-            kernel_initializer=_kernel_init(seed, level),
+            kernel_initializer=kernel_init(seed, level),
             name=f"down{level}",
         )(x)
         if 1 < level < num_downs:
-            norm = _norm(normalization, f"down{level}_norm", seed, 200 + level)
+            norm = norm_layer(normalization, f"down{level}_norm", seed, 200 + level)
             if norm is not None:
                 x = norm(x)
         skips.append(x)
@@ -198,16 +198,16 @@ def unet_generator(
             strides=2,
             padding="same",  # = PyTorch ConvTranspose2d(4, 2, padding=1): output 2x.
             use_bias=True if outermost else use_bias,  # the code's outermost upconv has a bias
-            kernel_initializer=_kernel_init(seed, 100 + level),
+            kernel_initializer=kernel_init(seed, 100 + level),
             name=f"up{level}",
         )(x)
         if outermost:
             x = layers.Activation("tanh", dtype="float32", name="tanh")(x)
             break
-        norm = _norm(normalization, f"up{level}_norm", seed, 300 + level)
+        norm = norm_layer(normalization, f"up{level}_norm", seed, 300 + level)
         if norm is not None:
             x = norm(x)
         if level in dropout_levels:
-            x = layers.Dropout(dropout, seed=_offset_seed(seed, 400 + level), name=f"up{level}_dropout")(x)
+            x = layers.Dropout(dropout, seed=offset_seed(seed, 400 + level), name=f"up{level}_dropout")(x)
         x = layers.Concatenate(axis=-1, name=f"skip{level - 1}")([skips.pop(), x])
     return keras.Model(images, x, name=name)

@@ -1,0 +1,178 @@
+"""PairedTranslation (Pix2Pix's training scheme) on tiny networks."""
+
+import re
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_gans import losses, testing
+from keras_gans.models.translation import PairedTranslation, dropout_layers
+from keras_gans.networks.patchgan import patchgan_discriminator
+from keras_gans.networks.unet import unet_generator
+
+
+def _nets(size=32, downs=5, normalization="batch", seed=0):
+    g = unet_generator((size, size, 1), output_channels=3, base_filters=4, num_downs=downs,
+                       normalization=normalization, seed=seed)
+    d = patchgan_discriminator((size, size, 3), condition_shape=(size, size, 1), base_filters=4,
+                               num_layers=2, normalization=normalization, seed=seed)
+    return g, d
+
+
+def _sgd():
+    return keras.optimizers.SGD(0.1)
+
+
+def _model(normalization="batch", size=32, downs=5, **kwargs):
+    g, d = _nets(size, downs, normalization)
+    kwargs.setdefault("terms", {"l1": ("l1", 100.0)})
+    return PairedTranslation(g, d, optimizers={"generator": _sgd(), "discriminator": _sgd()}, seed=0, **kwargs)
+
+
+def _pairs(n=8, size=32, seed=0):
+    rng = np.random.default_rng(seed)
+    source = rng.uniform(-1, 1, (n, size, size, 1)).astype("float32")
+    target = np.tanh(np.concatenate([source, -source, 0.5 * source], -1)).astype("float32")
+    return {"source": source, "target": target}
+
+
+def _trainable(model):
+    return [np.array(w) for w in model.trainable_weights]
+
+
+def _compiled_with_copies(n=4):
+    """A compiled model, a batch, and copies of its G and D to compute a step by hand."""
+    model = _model()
+    model.compile()
+    batch = _pairs(n)
+    copies = []
+    for network in (model.generator, model.discriminator):
+        copy = keras.models.clone_model(network)
+        copy.set_weights(network.get_weights())
+        copies.append(copy)
+    return model, tf.constant(batch["source"]), tf.constant(batch["target"]), copies
+
+
+def test_discriminator_step_equals_the_update_by_hand():
+    model, src, tgt, (g, d) = _compiled_with_copies()
+    fake = g(src, training=True)
+    with tf.GradientTape() as tape:
+        per_example = 0.5 * losses.modified_discriminator_loss(d([src, tgt], training=True),
+                                                              d([src, fake], training=True))
+        loss = tf.reduce_mean(per_example)
+    expected = [v - 0.1 * grad for v, grad in zip(d.trainable_variables, tape.gradient(loss, d.trainable_variables))]
+    g_before = _trainable(model.generator)
+    logs = model.update("discriminator", (src, tgt))
+    assert float(logs["d_loss"]) == pytest.approx(float(loss), rel=1e-5)
+    for got, want in zip(model.discriminator.trainable_variables, expected):
+        np.testing.assert_allclose(np.array(got), np.array(want), rtol=1e-4, atol=1e-6)
+    for a, b in zip(g_before, _trainable(model.generator)):
+        np.testing.assert_array_equal(a, b)  # the D phase leaves G alone
+
+
+def test_generator_step_is_gan_loss_plus_100_l1_by_hand():
+    model, src, tgt, (g, d) = _compiled_with_copies()
+    with tf.GradientTape() as tape:
+        fake = g(src, training=True)
+        adversarial = tf.reduce_mean(tf.nn.softplus(-d([src, fake], training=True)))  # -log D(x, G(x))
+        l1 = tf.reduce_mean(tf.abs(tgt - fake))
+        loss = adversarial + 100.0 * l1
+    expected = [v - 0.1 * grad for v, grad in zip(g.trainable_variables, tape.gradient(loss, g.trainable_variables))]
+    d_before = _trainable(model.discriminator)
+    logs = model.update("generator", (src, tgt))
+    assert float(logs["g_loss"]) == pytest.approx(float(adversarial), rel=1e-5)
+    assert float(logs["l1"]) == pytest.approx(float(l1), rel=1e-5)
+    for got, want in zip(model.generator.trainable_variables, expected):
+        np.testing.assert_allclose(np.array(got), np.array(want), rtol=1e-4, atol=1e-5)
+    for a, b in zip(d_before, _trainable(model.discriminator)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_l1_only_ablation_has_no_discriminator_phase():
+    model = _model(adversarial_weight=0.0)
+    assert [p.name for p in model.phases] == ["generator"]
+    d_before = _trainable(model.discriminator)
+    model.compile()
+    ds = tf.data.Dataset.from_tensor_slices(_pairs(8)).batch(4)
+    history = model.fit(ds, epochs=1, verbose=0)
+    assert sorted(history.history) == ["l1"]
+    for a, b in zip(d_before, _trainable(model.discriminator)):
+        np.testing.assert_array_equal(a, b)
+    assert int(model.optimizers["discriminator"].iterations) == 0
+
+
+def test_shared_checks(tmp_path):
+    model = _model()
+    testing.run_config_roundtrip_check(model)
+    testing.run_fit_check(model, _pairs(8), steps=2)
+    restored = testing.run_save_restore_check(model, str(tmp_path))
+    assert isinstance(restored, PairedTranslation) and restored.terms == {"l1": ("l1", 100.0)}
+    testing.run_export_check(model, str(tmp_path))
+
+
+def test_two_replicas_equal_one_device():
+    images = _pairs(8)
+    testing.run_mirrored_equivalence_check(lambda: _model(normalization=None), images, steps=2)
+
+
+def test_translate_any_size_and_seeded_dropout():
+    model = _model(size=64, downs=6)  # one dropout level (num_downs - 5 in the official U-Net)
+    assert len(dropout_layers(model.generator)) == 1
+    source = _pairs(2, size=64)["source"]
+    a, b, c = (model.translate(source, seed=s) for s in (1, 1, 2))
+    np.testing.assert_array_equal(a, b)
+    assert np.abs(a - c).max() > 1e-4  # other dropout noise
+    big = model.translate(np.zeros((1, 100, 70, 1), np.float32))
+    assert big.shape == (1, 100, 70, 3) and np.all(np.abs(big) <= 1.0)
+    off = _model(size=64, downs=6, dropout_at_inference=False)
+    np.testing.assert_array_equal(off.translate(source, seed=1), off.translate(source, seed=2))
+
+
+def test_each_image_is_translated_alone():
+    """Batch statistics at test time come from the image itself (the official batch 1)."""
+    model = _model()
+    source = _pairs(3)["source"]
+    together = model.translate(source)
+    alone = np.concatenate([model.translate(source[i : i + 1]) for i in range(3)])
+    np.testing.assert_allclose(together, alone, atol=1e-5)
+
+
+def test_grid_rows_are_input_output_target():
+    model = _model()
+    examples = _pairs(2)
+    images, columns = model.sample_grids(examples)["samples"]
+    assert columns == 3 and images.shape == (6, 32, 32, 3)
+    np.testing.assert_array_equal(images[0], np.repeat(examples["source"][0], 3, -1))
+    np.testing.assert_allclose(images[1], model.translate(examples["source"][:1])[0], atol=1e-5)
+    np.testing.assert_array_equal(images[2], examples["target"][0])
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"terms": {"l1": ("l7", 1.0)}}, "l7"),
+        ({"terms": {"l1": ("l1", -1.0)}}, "Loss term 'l1' must be (term name, non-negative weight)"),
+        ({"adversarial_weight": 0.0, "terms": {}}, "needs at least one loss term"),
+        ({"discriminator_weight": -0.5}, "discriminator_weight must be a non-negative number; received -0.5"),
+    ],
+)
+def test_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        _model(**kwargs)
+
+
+def test_bad_inputs():
+    g, _ = _nets()
+    single = keras.Sequential([keras.Input((32, 32, 3)), keras.layers.Conv2D(1, 4)])
+    with pytest.raises(ValueError, match=re.escape("must take [source, image]")):
+        PairedTranslation(g, single)
+    model = _model()
+    model.compile()
+    with pytest.raises(ValueError, match="needs 'source' and 'target'; received keys \\['images'\\]"):
+        model.fit(tf.data.Dataset.from_tensor_slices({"images": _pairs(4)["source"]}).batch(2), verbose=0)
+    with pytest.raises(ValueError, match=re.escape("uint8 images?")):
+        model.translate(np.full((1, 32, 32, 1), 255.0, np.float32))
+    with pytest.raises(ValueError, match=re.escape("images must be [N, H, W, 1]")):
+        model.translate(np.zeros((1, 32, 32, 3), np.float32))
