@@ -1,5 +1,6 @@
 """The preset registry: ``register``, ``get``, ``build``, ``variant``, ``at_resolution``,
-``names``. No preset data.
+``names``; for the family modules, ``registry_table`` and the image shapes several families
+train at (``FASHION_MNIST``, ``DIGITS_8``). No preset data.
 
 Presets live with their family, in ``keras_gans/models/<family>/<family>_presets.py`` (see
 ``families()``: every sub-package of ``keras_gans.models``); each family package exposes ``PRESETS`` (name -> preset), ``NETWORKS``
@@ -54,6 +55,10 @@ LATENT_FORMATS = ("images", "labelled_images", "points")
 DATA_FORMATS = LATENT_FORMATS + ("paired",)
 REQUIRED_ROLES = ("generator", "discriminator")
 
+# Image shapes (H, W, C) that presets of several families use.
+FASHION_MNIST = (28, 28, 1)  # Fashion-MNIST (and MNIST): the `_28` variants
+DIGITS_8 = (8, 8, 1)  # scikit-learn's digits, dataset "digits": the `_tiny` variants
+
 _PRESETS = {}
 _NETWORKS = {}
 _MODEL_CLASSES = {}
@@ -89,6 +94,24 @@ def _load():
         raise
     finally:
         _state["loading"] = False
+
+
+def registry_table(*objects):
+    """A family's ``NETWORKS`` or ``MODEL_CLASSES`` table: ``{obj.__name__: obj}``, in order.
+
+    Presets name builders and classes by their ``__name__``, so the table keys are those.
+    Two objects of one name (or one object given twice) are an error.
+    """
+    table = {}
+    for obj in objects:
+        name = getattr(obj, "__name__", None)
+        if not isinstance(name, str):
+            raise TypeError(f"registry_table() takes functions and classes; {obj!r} has no __name__.")
+        if name in table:
+            raise ValueError(f"registry_table() received two objects named {name!r}: "
+                             f"{table[name]!r} and {obj!r}.")
+        table[name] = obj
+    return table
 
 
 def register(family):

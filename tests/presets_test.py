@@ -408,10 +408,42 @@ def test_optimizer_overrides():
     gan = presets.build("vaegan_tiny", seed=0, generator_optimizer=sgd, encoder_optimizer=None)
     assert "encoder" not in gan.optimizer_configs
     gan.compile()
-    assert type(gan.e_optimizer).__name__ == "SGD" and gan.e_optimizer is not gan.g_optimizer
+    assert type(gan.optimizers["encoder"]).__name__ == "SGD" and gan.optimizers["encoder"] is not gan.g_optimizer
 
 
 # ---------------------------------------------------------------------------- register
+def test_registry_table_keys_objects_by_name():
+    from keras_gans.networks import mlp
+
+    table = presets.registry_table(mlp.mlp_generator, mlp.mlp_discriminator, GAN)
+    assert table == {"mlp_generator": mlp.mlp_generator, "mlp_discriminator": mlp.mlp_discriminator,
+                     "GAN": GAN}
+    assert list(table) == ["mlp_generator", "mlp_discriminator", "GAN"]  # in the order given
+    assert presets.registry_table() == {}
+
+    def mlp_generator():  # another object of the same name
+        pass
+
+    for objects in ((mlp.mlp_generator, mlp_generator), (GAN, GAN)):
+        with pytest.raises(ValueError, match=r"received two objects named '(mlp_generator|GAN)'"):
+            presets.registry_table(*objects)
+    with pytest.raises(TypeError, match="has no __name__"):
+        presets.registry_table(mlp.mlp_generator, "mlp_discriminator")
+
+
+def test_every_family_table_is_keyed_by_name():
+    for family in presets.families():
+        module = importlib.import_module(family)
+        for table in (module.NETWORKS, getattr(module, "MODEL_CLASSES", {})):
+            assert all(key == obj.__name__ for key, obj in table.items()), family
+
+
+def test_shared_image_shapes():
+    assert presets.FASHION_MNIST == (28, 28, 1) and presets.DIGITS_8 == (8, 8, 1)
+    assert presets.get("dcgan_28")["data"]["image_shape"] == presets.FASHION_MNIST
+    assert presets.get("cgan_tiny")["data"]["image_shape"] == presets.DIGITS_8
+
+
 def test_register_adds_a_family_and_refuses_clashes():
     fake = types.SimpleNamespace(
         __name__="fake_family",

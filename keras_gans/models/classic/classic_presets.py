@@ -9,24 +9,13 @@ settings unchanged, dataset "digits"), both made with :func:`keras_gans.presets.
 from keras_gans.core.optimizers import adam, adam_eps, rmsprop, sgd_decay
 from keras_gans.models.gan import GAN
 from keras_gans.networks import dcgan, lsgan, mlp, wgan
-from keras_gans.presets import at_resolution, variant
+from keras_gans.presets import DIGITS_8, FASHION_MNIST, at_resolution, registry_table, variant
 
-NETWORKS = {
-    "dcgan_generator": dcgan.dcgan_generator,
-    "dcgan_discriminator": dcgan.dcgan_discriminator,
-    "mlp_generator": mlp.mlp_generator,
-    "mlp_discriminator": mlp.mlp_discriminator,
-    "goodfellow_generator": mlp.goodfellow_generator,
-    "goodfellow_discriminator": mlp.goodfellow_discriminator,
-    "wgan_generator": wgan.wgan_generator,
-    "lsgan_generator": lsgan.lsgan_generator,
-    "lsgan_discriminator": lsgan.lsgan_discriminator,
-}
-
-MODEL_CLASSES = {"GAN": GAN}
-
-_TINY = (8, 8, 1)
-_FMNIST = (28, 28, 1)
+NETWORKS = registry_table(
+    dcgan.dcgan_generator, dcgan.dcgan_discriminator, mlp.mlp_generator, mlp.mlp_discriminator,
+    mlp.goodfellow_generator, mlp.goodfellow_discriminator, wgan.wgan_generator,
+    lsgan.lsgan_generator, lsgan.lsgan_discriminator)
+MODEL_CLASSES = registry_table(GAN)
 
 # DCGAN: non-saturating G loss and z ~ U[-1, 1], as in the official code.
 _DCGAN = {
@@ -61,19 +50,19 @@ _WGAN_GP = {
     "networks": {
         "generator": (
             "dcgan_generator",
-            {"latent_dim": 128, "image_shape": _FMNIST, "base_filters": 64, "normalization": None,
+            {"latent_dim": 128, "image_shape": FASHION_MNIST, "base_filters": 64, "normalization": None,
              "kernel_initializer": "glorot_uniform"},
         ),
         "discriminator": (
             "dcgan_discriminator",
-            {"image_shape": _FMNIST, "base_filters": 64, "normalization": None,
+            {"image_shape": FASHION_MNIST, "base_filters": 64, "normalization": None,
              "kernel_initializer": "glorot_uniform"},
         ),
     },
     "model": {"loss": "wasserstein", "n_critic": 5, "gradient_penalty": "wgan",
               "gradient_penalty_weight": 10.0},
     "optimizers": {"generator": adam(1e-4, 0.5, 0.9), "discriminator": adam(1e-4, 0.5, 0.9)},
-    "data": {"format": "images", "dataset": "fashion_mnist", "batch_size": 50, "image_shape": _FMNIST},
+    "data": {"format": "images", "dataset": "fashion_mnist", "batch_size": 50, "image_shape": FASHION_MNIST},
 }
 
 
@@ -101,13 +90,15 @@ _GAN = {
     },
     "model_class": "GAN",
     "networks": {
-        "generator": ("goodfellow_generator", {"latent_dim": 100, "image_shape": _FMNIST, "width": 1200}),
-        "discriminator": ("goodfellow_discriminator", {"image_shape": _FMNIST, "units": 240, "pieces": 5}),
+        "generator": ("goodfellow_generator", {"latent_dim": 100, "image_shape": FASHION_MNIST,
+                                               "width": 1200}),
+        "discriminator": ("goodfellow_discriminator", {"image_shape": FASHION_MNIST, "units": 240,
+                                                       "pieces": 5}),
     },
     "model": {"loss": "modified", "latent_distribution": "normal"},
     "optimizers": {"generator": sgd_decay(0.1, 0.5, 1.000004),
                    "discriminator": sgd_decay(0.05, 0.5, 1.000004)},
-    "data": {"format": "images", "dataset": "fashion_mnist", "batch_size": 100, "image_shape": _FMNIST},
+    "data": {"format": "images", "dataset": "fashion_mnist", "batch_size": 100, "image_shape": FASHION_MNIST},
 }
 
 
@@ -195,50 +186,50 @@ _DRAGAN = {
     "networks": {
         "generator": (
             "mlp_generator",
-            {"latent_dim": 100, "image_shape": _FMNIST, "width": 128, "depth": 1, "activation": "relu",
+            {"latent_dim": 100, "image_shape": FASHION_MNIST, "width": 128, "depth": 1, "activation": "relu",
              "output_activation": "tanh", "kernel_initializer": _HE_NORMAL},
         ),
         "discriminator": (
             "mlp_discriminator",
-            {"image_shape": _FMNIST, "width": 128, "depth": 1, "activation": "relu",
+            {"image_shape": FASHION_MNIST, "width": 128, "depth": 1, "activation": "relu",
              "kernel_initializer": _HE_NORMAL},
         ),
     },
     "model": {"loss": "modified", "gradient_penalty": "dragan", "gradient_penalty_weight": 10.0,
               "latent_distribution": "uniform"},
     "optimizers": {"generator": adam_eps(1e-4, 0.5, 0.9), "discriminator": adam_eps(1e-4, 0.5, 0.9)},
-    "data": {"format": "images", "dataset": "fashion_mnist", "batch_size": 128, "image_shape": _FMNIST},
+    "data": {"format": "images", "dataset": "fashion_mnist", "batch_size": 128, "image_shape": FASHION_MNIST},
 }
 
 
 PRESETS = {
     "dcgan": _DCGAN,
     # The paper's architecture and training at Fashion-MNIST's 28x28x1 with ndf = ngf = 64.
-    "dcgan_28": at_resolution(_DCGAN, _FMNIST, "fashion_mnist", networks={
+    "dcgan_28": at_resolution(_DCGAN, FASHION_MNIST, "fashion_mnist", networks={
         "generator": {"base_filters": 64}, "discriminator": {"base_filters": 64}}),
     # Widths and resolution shrunk for tests and CPU demos; training settings unchanged.
-    "dcgan_tiny": at_resolution(_DCGAN, _TINY, "digits", batch_size=32, networks={
+    "dcgan_tiny": at_resolution(_DCGAN, DIGITS_8, "digits", batch_size=32, networks={
         "generator": {"latent_dim": 16, "base_filters": 8}, "discriminator": {"base_filters": 8}}),
     "wgan_gp": _WGAN_GP,
-    "wgan_gp_tiny": at_resolution(_WGAN_GP, _TINY, "digits", batch_size=10, networks={
+    "wgan_gp_tiny": at_resolution(_WGAN_GP, DIGITS_8, "digits", batch_size=10, networks={
         "generator": {"latent_dim": 16, "base_filters": 8}, "discriminator": {"base_filters": 8}}),
     # Original GAN (Goodfellow et al. 2014); G loss non-saturating, as the authors trained it.
     "gan": _GAN,
     "gan_minimax": variant(_GAN, model={"loss": "minimax", "latent_distribution": "normal"}),
-    "gan_tiny": at_resolution(_GAN, _TINY, "digits", batch_size=32, networks={
+    "gan_tiny": at_resolution(_GAN, DIGITS_8, "digits", batch_size=32, networks={
         "generator": {"latent_dim": 16, "width": 32}, "discriminator": {"units": 16}}),
     # WGAN, LSGAN, DRAGAN: the paper configs, the same at Fashion-MNIST's 28x28x1 (WGAN,
     # LSGAN), and tiny configs (widths and resolution shrunk; training settings unchanged).
     "wgan": _WGAN,
-    "wgan_28": at_resolution(_WGAN, _FMNIST, "fashion_mnist"),
+    "wgan_28": at_resolution(_WGAN, FASHION_MNIST, "fashion_mnist"),
     # 16x16 (digits upsampled), not 8x8: the smallest size at which the critic has a BN layer.
     "wgan_tiny": at_resolution(_WGAN, (16, 16, 1), "digits", batch_size=10, networks={
         "generator": {"latent_dim": 16, "base_filters": 8}, "discriminator": {"base_filters": 8}}),
     "lsgan": _LSGAN,
-    "lsgan_28": at_resolution(_LSGAN, _FMNIST, "fashion_mnist"),
-    "lsgan_tiny": at_resolution(_LSGAN, _TINY, "digits", batch_size=16, networks={
+    "lsgan_28": at_resolution(_LSGAN, FASHION_MNIST, "fashion_mnist"),
+    "lsgan_tiny": at_resolution(_LSGAN, DIGITS_8, "digits", batch_size=16, networks={
         "generator": {"latent_dim": 16, "base_filters": 4}, "discriminator": {"base_filters": 4}}),
     "dragan": _DRAGAN,
-    "dragan_tiny": at_resolution(_DRAGAN, _TINY, "digits", batch_size=32, networks={
+    "dragan_tiny": at_resolution(_DRAGAN, DIGITS_8, "digits", batch_size=32, networks={
         "generator": {"latent_dim": 16, "width": 16}, "discriminator": {"width": 16}}),
 }

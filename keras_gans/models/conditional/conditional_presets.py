@@ -14,17 +14,10 @@ The paper trained on MNIST; offline we train on Fashion-MNIST.
 from keras_gans.core.optimizers import sgd_decay
 from keras_gans.models.gan import GAN
 from keras_gans.networks import cgan
-from keras_gans.presets import at_resolution, variant
+from keras_gans.presets import DIGITS_8, FASHION_MNIST, at_resolution, registry_table, variant
 
-NETWORKS = {
-    "cgan_generator": cgan.cgan_generator,
-    "cgan_discriminator": cgan.cgan_discriminator,
-}
-
-MODEL_CLASSES = {"GAN": GAN}
-
-_IMAGE = (28, 28, 1)
-_TINY = (8, 8, 1)
+NETWORKS = registry_table(cgan.cgan_generator, cgan.cgan_discriminator)
+MODEL_CLASSES = registry_table(GAN)
 
 _CGAN = {
     "metadata": {
@@ -38,13 +31,15 @@ _CGAN = {
     },
     "model_class": "GAN",
     "networks": {
-        "generator": ("cgan_generator", {"latent_dim": 100, "num_classes": 10, "image_shape": _IMAGE}),
-        "discriminator": ("cgan_discriminator", {"num_classes": 10, "image_shape": _IMAGE}),
+        "generator": ("cgan_generator", {"latent_dim": 100, "num_classes": 10,
+                                         "image_shape": FASHION_MNIST}),
+        "discriminator": ("cgan_discriminator", {"num_classes": 10, "image_shape": FASHION_MNIST}),
     },
     "model": {"loss": "modified", "latent_distribution": "uniform", "num_classes": 10,
               "mismatched_pairs": True},
     "optimizers": {"generator": sgd_decay(0.1, 0.5, 1.00004), "discriminator": sgd_decay(0.1, 0.5, 1.00004)},
-    "data": {"format": "labelled_images", "dataset": "fashion_mnist", "batch_size": 100, "image_shape": _IMAGE},
+    "data": {"format": "labelled_images", "dataset": "fashion_mnist", "batch_size": 100,
+             "image_shape": FASHION_MNIST},
 }
 
 PRESETS = {
@@ -56,7 +51,7 @@ PRESETS = {
                                  "minimax game). Fashion-MNIST instead of MNIST."},
         model={"mismatched_pairs": False},
     ),
-    "cgan_tiny": at_resolution(_CGAN, _TINY, "digits", batch_size=32, networks={
+    "cgan_tiny": at_resolution(_CGAN, DIGITS_8, "digits", batch_size=32, networks={
         "generator": {"latent_dim": 16, "latent_units": 16, "label_units": 16, "joint_units": 32},
         "discriminator": {"image_units": 16, "label_units": 8, "joint_units": 16}}),
 }

@@ -8,14 +8,10 @@ or "grid25".
 from keras_gans.core.optimizers import adam_eps
 from keras_gans.models.gan import GAN
 from keras_gans.networks import mlp
-from keras_gans.presets import variant
+from keras_gans.presets import registry_table, variant
 
-NETWORKS = {
-    "mlp_generator": mlp.mlp_generator,
-    "mlp_discriminator": mlp.mlp_discriminator,
-}
-
-MODEL_CLASSES = {"GAN": GAN}
+NETWORKS = registry_table(mlp.mlp_generator, mlp.mlp_discriminator)
+MODEL_CLASSES = registry_table(GAN)
 
 _SAME_NETWORKS = ("The benchmark's networks, batch and optimizers (mixture_gan's, the unrolled-GAN "
                   "notebook's) unless said, so that only the method changes.")

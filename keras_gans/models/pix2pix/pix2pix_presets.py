@@ -11,10 +11,10 @@ from keras_gans.core.optimizers import adam, constant_then_linear_decay
 from keras_gans.models.translation import PairedTranslation
 from keras_gans.networks.patchgan import patchgan_discriminator
 from keras_gans.networks.unet import unet_generator
-from keras_gans.presets import at_resolution, variant
+from keras_gans.presets import at_resolution, registry_table, variant
 
-NETWORKS = {"unet_generator": unet_generator, "patchgan_discriminator": patchgan_discriminator}
-MODEL_CLASSES = {"PairedTranslation": PairedTranslation}
+NETWORKS = registry_table(unet_generator, patchgan_discriminator)
+MODEL_CLASSES = registry_table(PairedTranslation)
 
 # lr 2e-4 constant for 100 epochs, then linearly to 0 over 100 (the official --n_epochs 100
 # --n_epochs_decay 100, per epoch); an epoch of facades, the paper's first dataset, is 400
@@ -72,3 +72,8 @@ PRESETS = {
 }
 # The paper's L1-only row: the same network and data, no discriminator phase.
 PRESETS["pix2pix_l1_64"] = variant(PRESETS["pix2pix_64"], model={"adversarial_weight": 0.0})
+# One-channel sources (gray -> colour, edges -> photo): the same networks on 1-channel inputs.
+_GRAY = {"generator": {"image_shape": (64, 64, 1)}, "discriminator": {"condition_shape": (64, 64, 1)}}
+PRESETS["pix2pix_gray_64"] = variant(PRESETS["pix2pix_64"], networks=_GRAY, data={"dataset": "skimage_gray2color"})
+PRESETS["pix2pix_l1_gray_64"] = variant(PRESETS["pix2pix_l1_64"], networks=_GRAY,
+                                        data={"dataset": "skimage_gray2color"})

@@ -8,18 +8,11 @@ unchanged, dataset "digits"), both made with :func:`keras_gans.presets.at_resolu
 from keras_gans.core.optimizers import adam_eps, linear_decay
 from keras_gans.models.gan import GAN
 from keras_gans.networks import resnet
-from keras_gans.presets import at_resolution
+from keras_gans.presets import DIGITS_8, FASHION_MNIST, at_resolution, registry_table
 
-NETWORKS = {
-    "sngan_generator": resnet.sngan_generator,
-    "sngan_discriminator": resnet.sngan_discriminator,
-    "sagan_generator": resnet.sagan_generator,
-    "sagan_discriminator": resnet.sagan_discriminator,
-}
-
-MODEL_CLASSES = {"GAN": GAN}
-
-_FMNIST = (28, 28, 1)
+NETWORKS = registry_table(resnet.sngan_generator, resnet.sngan_discriminator,
+                          resnet.sagan_generator, resnet.sagan_discriminator)
+MODEL_CLASSES = registry_table(GAN)
 
 # SNGAN: the CIFAR-10 ResNet of Miyato et al. 2018 as in the official code
 # (pfnet-research/sngan_projection, configs/sn_cifar10_unconditional.yml, train.py, updater.py):
@@ -87,19 +80,19 @@ _SAGAN = {
 PRESETS = {
     "sngan": _SNGAN,
     # The same networks at 28x28x1: a 7x7 bottom and 2 up-blocks in G; D unchanged (28 -> 14 -> 7).
-    "sngan_28": at_resolution(_SNGAN, _FMNIST, "fashion_mnist"),
-    "sngan_tiny": at_resolution(_SNGAN, (8, 8, 1), "digits", batch_size=10, networks={
+    "sngan_28": at_resolution(_SNGAN, FASHION_MNIST, "fashion_mnist"),
+    "sngan_tiny": at_resolution(_SNGAN, DIGITS_8, "digits", batch_size=10, networks={
         "generator": {"latent_dim": 16, "channels": 16}, "discriminator": {"channels": 16}}),
     "sagan": _SAGAN,
     # 28x28x1, 10 classes: G 7x7x128 -> 14x14x128 (attention) -> 28x28x64; D 28 -> 14x14x64
     # (attention) -> 7x7x128 -> plain 7x7x128.
-    "sagan_28": at_resolution(_SAGAN, _FMNIST, "fashion_mnist", model={"num_classes": 10}, networks={
+    "sagan_28": at_resolution(_SAGAN, FASHION_MNIST, "fashion_mnist", model={"num_classes": 10}, networks={
         "generator": {"num_classes": 10, "attention_resolution": 14},
         "discriminator": {"num_classes": 10, "attention_resolution": 14}}),
     # 8x8x1, 10 classes, width 16: attention on the 4x4 maps (after G's linear, after D's
     # first block).
     "sagan_tiny": at_resolution(
-        _SAGAN, (8, 8, 1), "digits", batch_size=16, model={"num_classes": 10},
+        _SAGAN, DIGITS_8, "digits", batch_size=16, model={"num_classes": 10},
         networks={"generator": {"latent_dim": 16, "num_classes": 10, "base_channels": 16,
                                 "attention_resolution": 4},
                   "discriminator": {"num_classes": 10, "base_channels": 16, "attention_resolution": 4}}),

@@ -24,15 +24,11 @@ pipeline. ``vaegan_28`` and ``vaegan_tiny`` change image size and widths only.
 
 from keras_gans.models.vaegan import VAEGAN
 from keras_gans.networks import vaegan as vaegan_networks
-from keras_gans.presets import at_resolution
+from keras_gans.presets import FASHION_MNIST, at_resolution, registry_table
 
-NETWORKS = {
-    "vaegan_encoder": vaegan_networks.vaegan_encoder,
-    "vaegan_decoder": vaegan_networks.vaegan_decoder,
-    "vaegan_discriminator": vaegan_networks.vaegan_discriminator,
-}
-
-MODEL_CLASSES = {"VAEGAN": VAEGAN}
+NETWORKS = registry_table(vaegan_networks.vaegan_encoder, vaegan_networks.vaegan_decoder,
+                          vaegan_networks.vaegan_discriminator)
+MODEL_CLASSES = registry_table(VAEGAN)
 
 _BATCH = 64
 _STEPS_PER_EPOCH = 250
@@ -97,13 +93,12 @@ _VAEGAN = {
     "data": {"format": "images", "dataset": "celeb_a", "batch_size": _BATCH, "image_shape": _IMAGE},
 }
 
-_FMNIST = (28, 28, 1)
 _TINY = (16, 16, 1)
 
 PRESETS = {
     "vaegan": _VAEGAN,
     # The paper's networks and training at Fashion-MNIST's 28x28x1 (D's features: 4x4x256).
-    "vaegan_28": at_resolution(_VAEGAN, _FMNIST, "fashion_mnist"),
+    "vaegan_28": at_resolution(_VAEGAN, FASHION_MNIST, "fashion_mnist"),
     # 16x16 digits (8x8 upsampled), widths / 8, z = 16; training settings unchanged.
     "vaegan_tiny": at_resolution(_VAEGAN, _TINY, "digits", batch_size=16, networks={
         "generator": {"latent_dim": 16, "projection_filters": 32, "filters": (32, 16, 4)},

@@ -31,15 +31,10 @@ from keras_gans.core.optimizers import adam_eps
 from keras_gans.models.vee_gan.vee_gan_networks import joint_mlp_discriminator, mlp_reconstructor
 from keras_gans.models.veegan import VEEGAN
 from keras_gans.networks import mlp
-from keras_gans.presets import at_resolution
+from keras_gans.presets import DIGITS_8, FASHION_MNIST, at_resolution, registry_table
 
-NETWORKS = {
-    "mlp_generator": mlp.mlp_generator,
-    "joint_mlp_discriminator": joint_mlp_discriminator,
-    "mlp_reconstructor": mlp_reconstructor,
-}
-
-MODEL_CLASSES = {"VEEGAN": VEEGAN}
+NETWORKS = registry_table(mlp.mlp_generator, joint_mlp_discriminator, mlp_reconstructor)
+MODEL_CLASSES = registry_table(VEEGAN)
 
 _ORTHOGONAL = {"class_name": "Orthogonal", "config": {"gain": 1.4}}
 _LATENT = 256  # the benchmark generator's z (mixture_gan)
@@ -82,7 +77,6 @@ _MIXTURE_VEEGAN = {
 }
 
 _MNIST_ADAM = adam_eps(1e-3, 0.7)  # Knet's Adam defaults: beta_2 0.999, eps 1e-8
-_FMNIST = (28, 28, 1)
 _VEEGAN = {
     "metadata": {
         "paper": "Srivastava et al. 2017, VEEGAN (official MNIST notebook, veegan_julia_mnist.ipynb)",
@@ -96,24 +90,24 @@ _VEEGAN = {
     "networks": {
         "generator": (
             "mlp_generator",
-            {"latent_dim": 32, "image_shape": _FMNIST, "width": 256, "depth": 1,
+            {"latent_dim": 32, "image_shape": FASHION_MNIST, "width": 256, "depth": 1,
              "activation": "relu", "output_activation": "tanh",
              "kernel_initializer": "glorot_uniform"},
         ),
         "discriminator": (
             "joint_mlp_discriminator",
-            {"latent_dim": 32, "image_shape": _FMNIST, "width": 256, "depth": 1,
+            {"latent_dim": 32, "image_shape": FASHION_MNIST, "width": 256, "depth": 1,
              "activation": "relu", "dropout": 0.5, "kernel_initializer": "glorot_uniform"},
         ),
         "reconstructor": (
             "mlp_reconstructor",
-            {"latent_dim": 32, "image_shape": _FMNIST, "width": 256, "depth": 1,
+            {"latent_dim": 32, "image_shape": FASHION_MNIST, "width": 256, "depth": 1,
              "activation": "relu", "kernel_initializer": "glorot_uniform"},
         ),
     },
     "model": {"loss": "minimax", "reconstruction_weight": 1.0, "reconstructor_noise_std": 0.0},
     "optimizers": {"generator": _MNIST_ADAM, "discriminator": _MNIST_ADAM, "reconstructor": _MNIST_ADAM},
-    "data": {"format": "images", "dataset": "fashion_mnist", "batch_size": 200, "image_shape": _FMNIST},
+    "data": {"format": "images", "dataset": "fashion_mnist", "batch_size": 200, "image_shape": FASHION_MNIST},
 }
 
 _TINY = {"latent_dim": 8, "width": 32}
@@ -122,6 +116,6 @@ PRESETS = {
     "mixture_veegan": _MIXTURE_VEEGAN,
     "veegan": _VEEGAN,
     # Widths and resolution shrunk for tests and CPU demos; training settings unchanged.
-    "veegan_tiny": at_resolution(_VEEGAN, (8, 8, 1), "digits", batch_size=32, networks={
+    "veegan_tiny": at_resolution(_VEEGAN, DIGITS_8, "digits", batch_size=32, networks={
         "generator": _TINY, "discriminator": _TINY, "reconstructor": _TINY}),
 }
