@@ -304,10 +304,6 @@ class VAEGAN(LatentGAN):
             grids["reconstructions"] = (interleave([images, self.reconstruct(images)], 8), 8)
         return grids
 
-    @property
-    def e_optimizer(self):
-        return self.optimizers.get("encoder")
-
     def get_config(self):
         return {
             **super().get_config(),

@@ -146,10 +146,6 @@ class VEEGAN(LatentGAN):
         ]
         self.build_phases()
 
-    @property
-    def r_optimizer(self):
-        return self.optimizers.get("reconstructor")
-
     def get_config(self):
         return {
             **super().get_config(),

@@ -216,7 +216,7 @@ def test_a_skipped_update_leaves_weights_and_optimizer_state_untouched(skipped, 
     before = _params(model)
     history = _fit_one(model, x, latents)
     after = _params(model)
-    optimizers = {"enc": model.e_optimizer, "dec": model.g_optimizer, "dis": model.d_optimizer}
+    optimizers = {"enc": model.optimizers["encoder"], "dec": model.g_optimizer, "dis": model.d_optimizer}
     for group, optimizer in optimizers.items():
         moved = any(not np.allclose(a, b) for a, b in zip(after[group], before[group]))
         slots = [np.array(v) for v in optimizer.variables if "velocit" in v.path]
@@ -246,14 +246,14 @@ def test_shared_checks_on_the_tiny_preset(tmp_path):
     e_before = [np.array(w) for w in gan.encoder.trainable_weights]
     history = testing.run_fit_check(gan, _digits(32), steps=2)
     assert any(not np.allclose(a, np.array(b)) for a, b in zip(e_before, gan.encoder.trainable_weights))
-    assert int(gan.e_optimizer.iterations) == 2
+    assert int(gan.optimizers["encoder"].iterations) == 2
     restored = testing.run_save_restore_check(gan, str(tmp_path))
-    assert isinstance(restored, VAEGAN) and int(restored.e_optimizer.iterations) == 2
+    assert isinstance(restored, VAEGAN) and int(restored.optimizers["encoder"].iterations) == 2
     keys = ("feature_layer", "reconstruction_weight", "real_weight", "equilibrium", "margin",
             "optimizers", "loss", "latent_dim")
     assert restored.margin is None
     assert {k: restored.get_config()[k] for k in keys} == {k: gan.get_config()[k] for k in keys}
-    for a, b in zip(restored.e_optimizer.variables, gan.e_optimizer.variables):
+    for a, b in zip(restored.optimizers["encoder"].variables, gan.optimizers["encoder"].variables):
         np.testing.assert_allclose(np.array(a), np.array(b), rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(restored.reconstruct(x), gan.reconstruct(x), rtol=1e-5, atol=1e-5)
     assert isinstance(restored.g_optimizer._learning_rate, GammaAnnealing)
@@ -373,13 +373,13 @@ def _deeppy_rate(step):
 def test_paper_preset_has_the_official_training_settings():
     gan = presets.build("vaegan_tiny")
     gan.compile()
-    for opt in (gan.e_optimizer, gan.g_optimizer, gan.d_optimizer):
+    for opt in (gan.optimizers["encoder"], gan.g_optimizer, gan.d_optimizer):
         assert type(opt).__name__ == "RMSprop" and opt.rho == pytest.approx(0.9) and opt.momentum == 0.0
         schedule = opt._learning_rate
         for step in (0, 249, 250, 10_000, 37_499, 37_500, 60_000):
             assert float(schedule(step)) == pytest.approx(_deeppy_rate(step), rel=1e-5), step
     assert float(gan.g_optimizer.learning_rate) == pytest.approx(3.125e-4)
-    assert len({id(gan.e_optimizer), id(gan.g_optimizer), id(gan.d_optimizer)}) == 3
+    assert len({id(gan.optimizers["encoder"]), id(gan.g_optimizer), id(gan.d_optimizer)}) == 3
     assert (gan.loss_name, gan.feature_layer, gan.real_weight, gan.equilibrium, gan.margin) == (
         "minimax", "conv4", 0.66, 0.68, 0.35)
     # recon_vs_gan_weight = 1e-5: Dec minimises 1e-5 * L_llike + (1 - 1e-5) * L_G.

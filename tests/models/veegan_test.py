@@ -105,7 +105,7 @@ def test_one_train_step_matches_numpy():
     for model, expected in ((d, (wd, bd)), (g, (wg, bg)), (f, (wf, bf))):
         for got, want in zip(model.trainable_variables, expected):
             np.testing.assert_allclose(np.array(got), want, rtol=1e-5, atol=1e-6)
-    assert [int(o.iterations) for o in (gan.d_optimizer, gan.g_optimizer, gan.r_optimizer)] == [1, 1, 1]
+    assert [int(o.iterations) for o in (gan.d_optimizer, gan.g_optimizer, gan.optimizers["reconstructor"])] == [1, 1, 1]
 
 
 @pytest.mark.parametrize("weight", [0.0, 0.5])
@@ -163,16 +163,16 @@ def test_fit_and_save_restore_on_mixture_data(tmp_path):
     history = testing.run_fit_check(gan, points, steps=2, batch_size=16)
     assert np.all(np.isfinite(history.history["recon"]))
     assert any(not np.allclose(a, b) for a, b in zip(f_before, _weights(gan.reconstructor)))
-    assert int(gan.r_optimizer.iterations) == 2
+    assert int(gan.optimizers["reconstructor"].iterations) == 2
 
     restored = testing.run_save_restore_check(gan, str(tmp_path))
     assert isinstance(restored, VEEGAN)
     x = tf.constant(points[:4])
     np.testing.assert_allclose(restored.reconstructor(x), gan.reconstructor(x), rtol=1e-6, atol=1e-6)
-    assert int(restored.r_optimizer.iterations) == 2
-    for a, b in zip(restored.r_optimizer.variables, gan.r_optimizer.variables):
+    assert int(restored.optimizers["reconstructor"].iterations) == 2
+    for a, b in zip(restored.optimizers["reconstructor"].variables, gan.optimizers["reconstructor"].variables):
         np.testing.assert_allclose(np.array(a), np.array(b), rtol=1e-6, atol=1e-7)
-    assert restored.r_optimizer is not restored.g_optimizer
+    assert restored.optimizers["reconstructor"] is not restored.g_optimizer
 
 
 def test_tiny_image_preset_fits():
@@ -222,7 +222,7 @@ def test_fits_under_two_replicas_with_reconstructor_noise():
         assert np.all(np.isfinite(values)), (name, values)
     for old, model in zip(before, (gan.generator, gan.discriminator, gan.reconstructor)):
         assert any(not np.allclose(a, b) for a, b in zip(old, _weights(model))), model.name
-    assert int(np.asarray(gan.r_optimizer.iterations)) == 2
+    assert int(np.asarray(gan.optimizers["reconstructor"].iterations)) == 2
 
 
 # ---------------------------------------------------------------------------- presets
@@ -236,11 +236,11 @@ def test_mixture_preset_changes_only_the_method():
     assert veegan["data"]["batch_size"] == 500 and veegan["data"]["dataset"] == "ring8"
     model = presets.build("mixture_veegan", seed=0)
     model.compile()
-    for opt in (model.g_optimizer, model.d_optimizer, model.r_optimizer):
+    for opt in (model.g_optimizer, model.d_optimizer, model.optimizers["reconstructor"]):
         assert type(opt).__name__ == "Adam"
         assert (float(opt.learning_rate), opt.beta_1, opt.beta_2, opt.epsilon) == pytest.approx(
             (1e-3, 0.5, 0.999, 1e-8))
-    assert len({id(model.g_optimizer), id(model.d_optimizer), id(model.r_optimizer)}) == 3
+    assert len({id(model.g_optimizer), id(model.d_optimizer), id(model.optimizers["reconstructor"])}) == 3
     assert (model.reconstruction_weight, model.reconstructor_noise_std) == (0.5, 1.0)
     # F: 2 -> 128 ReLU -> 128 ReLU -> 256 (official 2-D reconstructor); D on 256 + 2 inputs.
     assert model.reconstructor.count_params() == (2 * 128 + 128) + (128 * 128 + 128) + (128 * 256 + 256)
