@@ -121,6 +121,17 @@ class TrainConfig:
             )
         dataset = self.dataset or preset["data"]["dataset"]
         info = data.info(dataset)
+        shapes = getattr(info, "shapes", None) or {}
+        if preset["data"]["format"] == "paired" and "source" in shapes:
+            expected = {"source": preset["networks"]["generator"][1].get("image_shape"),
+                        "target": preset["data"]["image_shape"]}
+            for key, shape in expected.items():
+                have = shapes[key][-1] if shapes.get(key) else None
+                if shape is not None and have is not None and have != shape[-1]:
+                    raise ValueError(
+                        f"--dataset={dataset!r} has {have}-channel {key} images but preset "
+                        f"{self.preset!r} takes {shape[-1]}-channel ones; pick a matching preset."
+                    )
         if preset["data"]["format"] in LATENT_FORMATS and info.image_shape is not None \
                 and info.image_shape[-1] != image_shape[-1]:
             raise ValueError(
