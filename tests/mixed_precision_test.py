@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_gans import presets, testing
+from keras_gans import presets
 
 
 @pytest.fixture

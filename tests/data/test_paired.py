@@ -8,33 +8,11 @@ import struct
 import numpy as np
 import pytest
 import tensorflow as tf
-from PIL import Image
 
 from keras_gans import data
 from keras_gans.data import paired
 
-
-@pytest.fixture(autouse=True)
-def _no_env_data_dir(monkeypatch):
-    monkeypatch.delenv(data.DATA_DIR_ENV, raising=False)
-
-
-def save(path, array, **kwargs):
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    array = np.asarray(array, np.uint8)
-    if array.ndim == 3 and array.shape[-1] == 1:
-        array = array[..., 0]
-    Image.fromarray(array).save(path, **kwargs)
-    return str(path)
-
-
-def const(h, w, value, c=3):
-    return np.full((h, w, c), value, np.uint8)
-
-
-def u8(x):
-    return data.to_uint8(np.asarray(x))
+from image_files import const, save, to_u8 as u8  # tests/data/image_files.py
 
 
 def unbatched(ds):
