@@ -23,12 +23,12 @@ flags.DEFINE_float("peak_gflops", 190.0, "The machine's float32 matmul peak, for
 FLAGS = flags.FLAGS
 
 
-def train_step_flops(gan, images):
+def train_step_flops(gan, batch):
     """Float operations of one traced train_step, counted by TensorFlow's profiler."""
     import tensorflow as tf
     from tensorflow.python.profiler import model_analyzer, option_builder
 
-    spec = tf.TensorSpec(images.shape, images.dtype)
+    spec = tf.nest.map_structure(lambda t: tf.TensorSpec(t.shape, t.dtype), batch)
     graph = tf.function(gan.train_step).get_concrete_function(spec).graph
     options = option_builder.ProfileOptionBuilder.float_operation()
     options["output"] = "none"
@@ -46,10 +46,14 @@ def measure(preset_name, batch_size, jit_compile, steps, warmup, peak_gflops):
     gan = presets.build(preset_name, seed=0)
     gan.compile(jit_compile=jit_compile)
     batch_size = batch_size or preset["data"]["batch_size"]
-    shape = (batch_size * gan.n_critic,) + tuple(preset["data"]["image_shape"])
+    shape = (batch_size * gan.batch_chunks,) + tuple(preset["data"]["image_shape"])
     images = tf.random.uniform(shape, -1.0, 1.0)
-    flops = train_step_flops(gan, images)
-    iterator = iter(tf.data.Dataset.from_tensors(images).repeat())
+    batch = images
+    if gan.data_format == "paired":  # (source, target) pairs: the source has G's input shape
+        source_shape = (shape[0],) + tuple(gan.generator.input_shape[1:])
+        batch = {"source": tf.random.uniform(source_shape, -1.0, 1.0), "target": images}
+    flops = train_step_flops(gan, batch)
+    iterator = iter(tf.data.Dataset.from_tensors(batch).repeat())
     gan.make_train_function()
     train_function = gan.train_function
     for _ in range(warmup):
@@ -58,13 +62,13 @@ def measure(preset_name, batch_size, jit_compile, steps, warmup, peak_gflops):
     start = time.perf_counter()
     for _ in range(steps):
         logs = train_function(iterator)
-    float(logs["d_loss"])
+    float(next(iter(logs.values())))
     seconds = time.perf_counter() - start
     return {
         "preset": preset_name,
         "jit_compile": jit_compile,
         "batch_size": batch_size,
-        "n_critic": gan.n_critic,
+        "batch_chunks": gan.batch_chunks,
         "step_ms": round(1000 * seconds / steps, 1),
         "img_per_s": round(steps * shape[0] / seconds, 1),
         "gflop_per_img": round(flops / shape[0] / 1e9, 3),
