@@ -8,6 +8,7 @@ import tensorflow as tf
 
 from keras_gans import augment
 from keras_gans import losses as losses_lib
+from keras_gans import tricks
 from keras_gans import unrolled
 from keras_gans.core.distributed import replica_loss
 from keras_gans.core.phases import Phase, PhaseOutput
@@ -143,6 +144,7 @@ class GAN(LatentGAN):
         self.image_pool_size = int(image_pool_size)
         self.feature_matching_layer = feature_matching_layer
         self.unrolled_steps = int(unrolled_steps)
+        self.discriminator_views = tricks.discriminator_views(diff_augment, instance_noise, instance_noise_steps)
         self.image_pool = None
         if self.image_pool_size:
             self.image_pool = ImagePool(self.image_pool_size, generator.output_shape[1:])
@@ -202,21 +204,17 @@ class GAN(LatentGAN):
         """The instance-noise standard deviation now (Sønderby et al. 2017; seed 004):
         ``instance_noise * max(0, 1 - t / instance_noise_steps)`` with ``t`` the generator
         updates so far (linear annealing to 0); constant when ``instance_noise_steps`` is 0."""
-        if not self.instance_noise_steps:
-            return tf.constant(self.instance_noise, tf.float32)
-        t = tf.cast(self.g_optimizer.iterations, tf.float32)
-        return self.instance_noise * tf.maximum(0.0, 1.0 - t / self.instance_noise_steps)
+        for view in self.discriminator_views:
+            if isinstance(view, tricks.InstanceNoise):
+                return view.stddev(self)
+        return tf.constant(self.instance_noise, tf.float32)
 
     def discriminator_view(self, images, seed):
         """What the discriminator sees of a batch (real or fake, in both players' steps):
-        DiffAugment (Zhao et al. 2020) when ``diff_augment`` is set, then Gaussian instance
-        noise when ``instance_noise`` is set. The identity otherwise."""
-        if self.diff_augment:
-            images = augment.diff_augment(images, self.diff_augment, seed=seed)
-        if self.instance_noise:
-            noise = tf.random.stateless_normal(tf.shape(images), seed + 1, dtype=images.dtype)
-            images = images + tf.cast(self.instance_noise_stddev(), images.dtype) * noise
-        return images
+        the views of ``keras_gans.tricks`` the options ask for, DiffAugment (Zhao et al.
+        2020) when ``diff_augment`` is set, then Gaussian instance noise when
+        ``instance_noise`` is set. The identity otherwise."""
+        return tricks.apply_views(self.discriminator_views, images, seed, self)
 
     # ------------------------------------------------------------------ training
     def _penalty(self, real, fake, seed, labels, view_seed):

@@ -6,6 +6,7 @@ import tensorflow as tf
 
 from keras_gans import losses as losses_lib
 from keras_gans import tiling
+from keras_gans import tricks
 from keras_gans.core.distributed import replica_loss
 from keras_gans.core.model import AdversarialModel
 from keras_gans.core.phases import Phase, PhaseOutput
@@ -83,6 +84,9 @@ class PairedTranslation(AdversarialModel):
         adversarial_weight: the factor of G's adversarial loss (0: no discriminator phase).
         dropout_at_inference: run G with dropout and batch statistics in ``translate`` and
             the export.
+        diff_augment / instance_noise / instance_noise_steps: the discriminator views of
+            :mod:`keras_gans.tricks` (as for GAN): D sees every pair through them in both
+            players' steps; DiffAugment moves source and image alike.
         **kwargs: :class:`~keras_gans.core.model.AdversarialModel` arguments (optimizers,
             seed, name).
     """
@@ -93,12 +97,19 @@ class PairedTranslation(AdversarialModel):
     data_format = "paired"
 
     def __init__(self, generator, discriminator, loss="modified", terms=None, discriminator_weight=0.5,
-                 adversarial_weight=1.0, dropout_at_inference=True, **kwargs):
+                 adversarial_weight=1.0, dropout_at_inference=True, diff_augment=None, instance_noise=0.0,
+                 instance_noise_steps=0, **kwargs):
         for name, value in (("discriminator_weight", discriminator_weight),
                             ("adversarial_weight", adversarial_weight)):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
                 raise ValueError(f"{name} must be a non-negative number; received {value!r}.")
         terms = _check_terms(terms)
+        if isinstance(instance_noise, bool) or not isinstance(instance_noise, (int, float)) or instance_noise < 0:
+            raise ValueError(f"instance_noise must be a stddev >= 0; received {instance_noise!r}.")
+        if not isinstance(instance_noise_steps, int) or isinstance(instance_noise_steps, bool) \
+                or instance_noise_steps < 0:
+            raise ValueError(f"instance_noise_steps must be an int >= 0; received {instance_noise_steps!r}.")
+        views = tricks.discriminator_views(diff_augment, instance_noise, instance_noise_steps)
         if not terms and not adversarial_weight:
             raise ValueError("With adversarial_weight=0 the generator needs at least one loss term.")
         super().__init__({"generator": generator, "discriminator": discriminator}, **kwargs)
@@ -113,6 +124,10 @@ class PairedTranslation(AdversarialModel):
         self.discriminator_weight = float(discriminator_weight)
         self.adversarial_weight = float(adversarial_weight)
         self.dropout_at_inference = bool(dropout_at_inference)
+        self.diff_augment = diff_augment or None
+        self.instance_noise = float(instance_noise)
+        self.instance_noise_steps = int(instance_noise_steps)
+        self.discriminator_views = views
         self.phases = []
         if self.adversarial_weight:
             self.add_tracker("d_loss")
@@ -131,6 +146,9 @@ class PairedTranslation(AdversarialModel):
             "discriminator_weight": self.discriminator_weight,
             "adversarial_weight": self.adversarial_weight,
             "dropout_at_inference": self.dropout_at_inference,
+            "diff_augment": self.diff_augment,
+            "instance_noise": self.instance_noise,
+            "instance_noise_steps": self.instance_noise_steps,
         }
 
     # ------------------------------------------------------------------ contract
@@ -208,24 +226,33 @@ class PairedTranslation(AdversarialModel):
             )
         return tf.convert_to_tensor(source), tf.convert_to_tensor(target)
 
+    def _d(self, source, image, seed):
+        """D's logits on the pair as it sees it: both images through the discriminator views
+        with one seed (so DiffAugment moves them alike), noise drawn per image."""
+        views = self.discriminator_views
+        return self.discriminator([tricks.apply_views(views, source, seed, self, stream=1),
+                                   tricks.apply_views(views, image, seed, self)], training=True)
+
     def discriminator_step(self, inputs, draw):
         source, target = inputs
+        seed = self.step_seed(draw)
         fake = tf.stop_gradient(self.generator(source, training=True))
-        real_logits = self.discriminator([source, target], training=True)
-        fake_logits = self.discriminator([source, fake], training=True)
+        real_logits = self._d(source, target, seed + 13)
+        fake_logits = self._d(source, fake, seed + 17)
         per_example = self.discriminator_weight * self.loss_pair.discriminator(real_logits, fake_logits)
         return PhaseOutput(replica_loss(per_example, self.discriminator), {"d_loss": tf.reduce_mean(per_example)})
 
     def generator_step(self, inputs, draw):
         source, target = inputs
+        seed = self.step_seed(-1)
         fake = self.generator(source, training=True)
         per_example = tf.zeros([tf.shape(source)[0]])
         logs = {}
         if self.adversarial_weight:
             real_logits = None
             if self.loss_pair.generator_needs_real:
-                real_logits = self.discriminator([source, target], training=True)
-            adversarial = self.loss_pair.generator(self.discriminator([source, fake], training=True), real_logits)
+                real_logits = self._d(source, target, seed + 13)
+            adversarial = self.loss_pair.generator(self._d(source, fake, seed + 17), real_logits)
             per_example = per_example + self.adversarial_weight * adversarial
             logs["g_loss"] = tf.reduce_mean(adversarial)
         for name, (term, weight) in self.terms.items():

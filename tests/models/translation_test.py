@@ -176,3 +176,49 @@ def test_bad_inputs():
         model.translate(np.full((1, 32, 32, 1), 255.0, np.float32))
     with pytest.raises(ValueError, match=re.escape("images must be [N, H, W, 1]")):
         model.translate(np.zeros((1, 32, 32, 3), np.float32))
+
+
+def test_discriminator_views_move_source_and_image_alike_and_equal_the_step_by_hand():
+    from keras_gans import augment, tricks
+
+    policy = "translation,cutout"
+    model = _model(diff_augment=policy)
+    model.compile()
+    assert [type(v).__name__ for v in model.discriminator_views] == ["DiffAugment"]
+    batch = _pairs(4)
+    src = tf.constant(batch["source"])
+    # A pair stays aligned: the augmented target is still minus the augmented source.
+    seed = tf.constant([3, 4])
+    np.testing.assert_array_equal(tricks.apply_views(model.discriminator_views, -src, seed, model),
+                                  -tricks.apply_views(model.discriminator_views, src, seed, model, stream=1))
+    # D's update equals the update by hand on the augmented pairs (seeds: step seed + 13 / + 17).
+    tgt3 = tf.constant(batch["target"])
+    d = keras.models.clone_model(model.discriminator)
+    d.set_weights(model.discriminator.get_weights())
+    g = keras.models.clone_model(model.generator)
+    g.set_weights(model.generator.get_weights())
+    s = model.step_seed(0)
+    view = lambda x, k: augment.diff_augment(x, policy, seed=s + k)  # noqa: E731
+    fake = g(src, training=True)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(0.5 * losses.modified_discriminator_loss(
+            d([view(src, 13), view(tgt3, 13)], training=True), d([view(src, 17), view(fake, 17)], training=True)))
+    expected = [v - 0.1 * grad for v, grad in zip(d.trainable_variables, tape.gradient(loss, d.trainable_variables))]
+    logs = model.update("discriminator", (src, tgt3))
+    assert float(logs["d_loss"]) == pytest.approx(float(loss), rel=1e-5)
+    for got, want in zip(model.discriminator.trainable_variables, expected):
+        np.testing.assert_allclose(np.array(got), np.array(want), rtol=1e-4, atol=1e-6)
+    assert PairedTranslation.from_config(model.get_config()).diff_augment == policy
+
+
+def test_instance_noise_reaches_both_images_independently():
+    from keras_gans import tricks
+
+    model = _model(instance_noise=0.5)
+    x = tf.zeros([2, 32, 32, 1])
+    seed = tf.constant([1, 2])
+    a = tricks.apply_views(model.discriminator_views, x, seed, model)
+    b = tricks.apply_views(model.discriminator_views, x, seed, model, stream=1)
+    assert 0.4 < float(tf.math.reduce_std(a)) < 0.6 and not np.allclose(a, b)
+    with pytest.raises(ValueError, match="instance_noise must be a stddev >= 0; received -1"):
+        _model(instance_noise=-1)
