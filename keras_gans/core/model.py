@@ -220,10 +220,6 @@ class AdversarialModel(keras.Model):
             optimizer.build(getattr(self, role).trainable_variables)
         self.optimizers = built
 
-    @property
-    def compiled_optimizers(self):
-        return bool(self.optimizers)
-
     def get_compile_config(self):
         if not self.optimizers:
             return None
