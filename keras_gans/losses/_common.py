@@ -64,3 +64,12 @@ def sum_per_example(x):
     if rank == 1:
         return x
     return ops.sum(x, axis=tuple(range(1, rank)))
+
+
+def lookup(table, name, what, names, alternative):
+    """``table[name]`` with the name case-folded and ``-`` read as ``_``; an unknown name
+    raises ``ValueError`` listing ``names`` and the ``alternative`` a caller may pass."""
+    key = name.strip().lower().replace("-", "_") if isinstance(name, str) else None
+    if key not in table:
+        raise ValueError(f"Unknown {what} {name!r}. Valid names: {', '.join(names)}; or pass {alternative}.")
+    return table[key]

@@ -30,6 +30,7 @@ from typing import Callable
 
 from keras import ops
 
+from keras_gans.losses._common import lookup as _lookup
 from keras_gans.losses._common import per_example as _per_example
 from keras_gans.losses._common import to_float as _to_float
 
@@ -322,8 +323,7 @@ def hinge_generator_loss(fake_logits, real_logits=None):
     Returns:
         Per-example loss, shape `[batch]`.
     """
-    del real_logits
-    return _per_example(-_to_float(fake_logits))
+    return wasserstein_generator_loss(fake_logits, real_logits)
 
 
 def hinge_discriminator_loss(real_logits, fake_logits):
@@ -576,10 +576,4 @@ def get(name):
     """
     if isinstance(name, LossPair):
         return name
-    key = name.strip().lower().replace("-", "_") if isinstance(name, str) else None
-    if key not in _REGISTRY:
-        raise ValueError(
-            f"Unknown GAN loss {name!r}. Valid names: {', '.join(_REGISTRY)}; "
-            "or pass a `keras_gans.losses.LossPair`."
-        )
-    return _REGISTRY[key]
+    return _lookup(_REGISTRY, name, "GAN loss", list(_REGISTRY), "a `keras_gans.losses.LossPair`")

@@ -357,11 +357,5 @@ def get_term(name):
     """
     if callable(name):
         return name
-    key = name.strip().lower().replace("-", "_") if isinstance(name, str) else None
-    if key not in TERMS:
-        raise ValueError(
-            f"Unknown loss term {name!r}. Valid names: {', '.join(sorted(TERMS))}; "
-            "or pass a callable."
-        )
-    return TERMS[key]
+    return _common.lookup(TERMS, name, "loss term", sorted(TERMS), "a callable")
 
