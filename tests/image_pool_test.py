@@ -1,4 +1,4 @@
-"""Tests for ImagePool (keras_gans/image_pool.py) against the official per-image loop."""
+"""Tests for ImagePool (keras_gans/tricks/image_pool.py) against the official per-image loop."""
 
 from collections import Counter
 
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_gans.image_pool import ImagePool
+from keras_gans.tricks import ImagePool
 
 
 def _draws(pool_size, batch, seed):
@@ -84,6 +84,32 @@ def test_matches_official_sequential_loop_with_in_batch_collisions():
         collisions += len(swapped) - len(set(swapped))
     assert int(pool.num_images.numpy()) == 3
     assert collisions > 5  # the case the vectorised form must get right did occur
+
+
+def test_conditions_travel_with_their_images_as_in_the_official_loop():
+    """A pool with conditions (class labels here, ``condition_shape=()``) returns each image
+    with the condition it was stored with: the images match the official loop, and every
+    returned label is its image's id + 1000; the stored labels likewise."""
+    pool = ImagePool(3, image_shape=(1, 1, 1), condition_shape=(), condition_dtype="int32")
+    reference = _ReferencePool(3)
+    for step in range(8):
+        seed = tf.constant([9, step])
+        x = _ids(100 * step + 1, 5)
+        labels = x.reshape(-1).astype(np.int32) + 1000
+        u, slot = _draws(3, 5, seed)
+        expected = reference.query(x, u, slot)
+        got, got_labels = pool.query(x, seed, conditions=labels)
+        np.testing.assert_array_equal(got.numpy(), expected)
+        np.testing.assert_array_equal(got_labels.numpy(), got.numpy().reshape(-1).astype(np.int32) + 1000)
+        np.testing.assert_array_equal(pool.conditions.numpy(), pool.images.numpy().reshape(-1).astype(np.int32) + 1000)
+    clone = ImagePool.from_config(pool.get_config())
+    assert clone.conditions.shape == (3,) and clone.conditions.dtype == "int32"
+    with pytest.raises(ValueError, match="keeps conditions"):
+        pool.query(_ids(0, 2), tf.constant([0, 0]))
+    with pytest.raises(ValueError, match=r"holds conditions of shape \(\); received a batch of shape"):
+        pool.query(_ids(0, 2), tf.constant([0, 0]), conditions=np.zeros((2, 3), np.int32))
+    with pytest.raises(ValueError, match="has no conditions"):
+        ImagePool(3, image_shape=(1, 1, 1)).query(_ids(0, 2), tf.constant([0, 0]), conditions=np.zeros(2))
 
 
 def test_swap_fraction_and_returned_images_come_from_history():

@@ -1,4 +1,4 @@
-"""Tests for keras_gans/unrolled.py: functional Adam / SGD unrolling of the discriminator."""
+"""Tests for keras_gans/tricks/unrolled.py: functional Adam / SGD unrolling of the discriminator."""
 
 import keras
 import numpy as np
@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 from keras_gans import losses
-from keras_gans.unrolled import (
+from keras_gans.tricks.unrolled import (
     unrolled_discriminator_weights,
     unrolled_generator_loss,
     call_with_weights,

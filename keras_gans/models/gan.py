@@ -1,18 +1,14 @@
 """The GAN base class: alternating discriminator / generator updates inside ``train_step``."""
 
-import math
 import numbers
 
 import keras
 import tensorflow as tf
 
-from keras_gans import augment
 from keras_gans import losses as losses_lib
 from keras_gans import tricks
-from keras_gans import unrolled
 from keras_gans.core.distributed import replica_loss
 from keras_gans.core.phases import Phase, PhaseOutput
-from keras_gans.image_pool import ImagePool
 from keras_gans.models.latent import LatentGAN, check_positive_int, check_weight_clip
 
 _PENALTIES = (None, "wgan", "wgan_one_sided", "dragan", "r1")
@@ -66,7 +62,10 @@ class GAN(LatentGAN):
         diff_augment: DiffAugment policy (Zhao et al. 2020), e.g. ``"color,translation,cutout"``,
             applied to real and fake images before D in both players' steps.
         image_pool_size: D's fake batch comes through a pool of this many past fakes
-            (Shrivastava et al. 2017; swap probability 0.5); 0: off.
+            (Shrivastava et al. 2017; swap probability 0.5); 0: off. A conditional model's
+            pool keeps each fake with its label.
+        The tricks are objects of :mod:`keras_gans.tricks` (``self.tricks``, a
+        ``DiscriminatorTricks``); every model with a discriminator takes the same options.
         feature_matching_layer: name of a D layer; G minimises the squared distance between
             the batch means of that layer's features on real and fake images instead of its
             adversarial loss (Salimans et al. 2016).
@@ -122,8 +121,16 @@ class GAN(LatentGAN):
                 f"gradient_penalty must be one of {_PENALTIES}; received {gradient_penalty!r}."
             )
         weight_clip = check_weight_clip(weight_clip)
-        _check_tricks(num_classes, mismatched_pairs, label_flip, instance_noise,
-                      instance_noise_steps, diff_augment, image_pool_size, unrolled_steps)
+        if num_classes is not None and (isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral)
+                                        or num_classes < 2):
+            raise ValueError(f"num_classes must be an int >= 2 or None; received {num_classes!r}.")
+        if not isinstance(mismatched_pairs, bool):
+            raise ValueError(f"mismatched_pairs must be a bool; received {mismatched_pairs!r}.")
+        trick_options = dict(label_flip=label_flip, instance_noise=instance_noise,
+                             instance_noise_steps=instance_noise_steps, diff_augment=diff_augment,
+                             image_pool_size=image_pool_size, feature_matching_layer=feature_matching_layer,
+                             unrolled_steps=unrolled_steps)
+        tricks.check_options(**trick_options)
         if unrolled_steps and (gradient_penalty or weight_clip is not None):
             raise ValueError(
                 "unrolled_steps unrolls D's plain loss; it does not combine with gradient_penalty "
@@ -137,30 +144,16 @@ class GAN(LatentGAN):
         )
         self.num_classes = num_classes
         self.mismatched_pairs = bool(mismatched_pairs)
-        self.label_flip = float(label_flip)
-        self.instance_noise = float(instance_noise)
-        self.instance_noise_steps = int(instance_noise_steps)
-        self.diff_augment = diff_augment or None
-        self.image_pool_size = int(image_pool_size)
-        self.feature_matching_layer = feature_matching_layer
-        self.unrolled_steps = int(unrolled_steps)
-        self.discriminator_views = tricks.discriminator_views(diff_augment, instance_noise, instance_noise_steps)
-        self.image_pool = None
-        if self.image_pool_size:
-            self.image_pool = ImagePool(self.image_pool_size, generator.output_shape[1:])
-        self.discriminator_features = None
-        if feature_matching_layer is not None:
-            try:
-                layer = discriminator.get_layer(feature_matching_layer)
-            except ValueError as err:
-                names = [l.name for l in discriminator.layers]
-                raise ValueError(
-                    f"feature_matching_layer={feature_matching_layer!r} is not a layer of the "
-                    f"discriminator; its layers are {names}."
-                ) from err
-            self.discriminator_features = keras.Model(
-                discriminator.inputs, layer.output, name=f"{discriminator.name}_features"
-            )
+        # The tricks as objects (keras_gans.tricks); the pool and D's feature network are
+        # attributes so that Keras tracks (and saves) them.
+        self.tricks = tricks.DiscriminatorTricks(
+            discriminator, generator.output_shape[1:], condition_shape=() if num_classes else None,
+            condition_dtype="int32", **trick_options)
+        for name, value in self.tricks.options.items():
+            setattr(self, name, value)
+        self.discriminator_views = self.tricks.views
+        self.image_pool = self.tricks.pool
+        self.discriminator_features = self.tricks.features
         self.n_critic = n_critic
         self.gradient_penalty = gradient_penalty
         self.gradient_penalty_weight = float(gradient_penalty_weight)
@@ -184,13 +177,7 @@ class GAN(LatentGAN):
             "weight_clip": self.weight_clip,
             "num_classes": self.num_classes,
             "mismatched_pairs": self.mismatched_pairs,
-            "label_flip": self.label_flip,
-            "instance_noise": self.instance_noise,
-            "instance_noise_steps": self.instance_noise_steps,
-            "diff_augment": self.diff_augment,
-            "image_pool_size": self.image_pool_size,
-            "feature_matching_layer": self.feature_matching_layer,
-            "unrolled_steps": self.unrolled_steps,
+            **self.tricks.options,
         }
 
     # ------------------------------------------------------------------ views of D
@@ -252,15 +239,8 @@ class GAN(LatentGAN):
         if latents is None:
             latents = self.sample_latents(n, seed)
         fake = self._g(latents, fake_labels, training=True)
-        if self.image_pool is not None:
-            fake = self.image_pool.query(fake, seed=seed + 5)
-        real_in, fake_in, real_y, fake_y = real, fake, labels, fake_labels
-        if self.label_flip:
-            flip = tf.random.stateless_uniform([n], seed + 11) < self.label_flip
-            rows = tf.reshape(flip, tf.concat([[n], tf.ones([tf.rank(real) - 1], tf.int32)], 0))
-            real_in, fake_in = tf.where(rows, fake, real), tf.where(rows, real, fake)
-            if self.num_classes:
-                real_y, fake_y = tf.where(flip, fake_labels, labels), tf.where(flip, labels, fake_labels)
+        fake, fake_labels = self.tricks.pool_fakes(fake, seed + 5, fake_labels)
+        real_in, fake_in, real_y, fake_y = self.tricks.flip_pairs(real, fake, seed + 11, labels, fake_labels)
         real_logits = self._d(self.discriminator_view(real_in, seed + 13), real_y)
         fake_logits = self._d(self.discriminator_view(fake_in, seed + 17), fake_y)
         per_example = self.discriminator_loss_fn(real_logits, fake_logits)
@@ -278,18 +258,6 @@ class GAN(LatentGAN):
             logs["gp"] = tf.reduce_mean(penalty)
         return PhaseOutput(replica_loss(per_example, self.discriminator), logs)
 
-    def _feature_matching_loss(self, real, labels, fake, fake_labels, seed):
-        """Salimans et al. 2016: ``mean_k (E f_k(x) - E f_k(G(z)))^2`` over the features ``f``
-        of D's layer ``feature_matching_layer`` (the official improved-gan code's loss_gen),
-        batch means per replica; divided by the replica count so that the summed gradients
-        across replicas are their average."""
-        f_real = self._d(self.discriminator_view(real, seed + 13), labels, network=self.discriminator_features)
-        f_fake = self._d(self.discriminator_view(fake, seed + 17), fake_labels, network=self.discriminator_features)
-        f_real = tf.stop_gradient(tf.reduce_mean(tf.reshape(f_real, [tf.shape(f_real)[0], -1]), 0))
-        f_fake = tf.reduce_mean(tf.reshape(f_fake, [tf.shape(f_fake)[0], -1]), 0)
-        loss = tf.reduce_mean(tf.square(f_real - f_fake))
-        return loss, loss / tf.distribute.get_strategy().num_replicas_in_sync
-
     def generator_step(self, inputs, draw):
         """The loss of one generator update; ``real`` is used by relativistic losses, feature
         matching and unrolling."""
@@ -301,15 +269,21 @@ class GAN(LatentGAN):
         if latents is None:
             latents = self.sample_latents(n, seed)
         fake = self._g(latents, fake_labels, training=True)
-        if self.discriminator_features is not None:
-            reported, loss = self._feature_matching_loss(real, labels, fake, fake_labels, seed)
+        if self.tricks.feature_matching is not None:
+            features = self.discriminator_features
+            reported, loss = self.tricks.feature_matching.loss(
+                self._d(self.discriminator_view(real, seed + 13), labels, network=features),
+                self._d(self.discriminator_view(fake, seed + 17), fake_labels, network=features))
         else:
             fake_view = self.discriminator_view(fake, seed + 17)
             real_view = real
             if self.unrolled_steps or self.loss_pair.generator_needs_real:
                 real_view = self.discriminator_view(real, seed + 13)
-            if self.unrolled_steps:
-                per_example = self._unrolled_generator_loss(real_view, labels, fake_view, fake_labels)
+            if self.tricks.unrolled is not None:
+                d_in = lambda x, y: [x, y] if self.num_classes else x  # noqa: E731
+                per_example = self.tricks.unrolled.generator_loss(
+                    self.discriminator, self.d_optimizer, self.discriminator_loss_fn, self.loss_name,
+                    self.loss_pair, d_in(real_view, labels), d_in(fake_view, fake_labels))
             else:
                 real_logits = None
                 if self.loss_pair.generator_needs_real:
@@ -318,53 +292,3 @@ class GAN(LatentGAN):
             reported = tf.reduce_mean(per_example)
             loss = replica_loss(per_example, self.generator)
         return PhaseOutput(loss, {"g_loss": reported})
-
-    def _unrolled_generator_loss(self, real, labels, fake, fake_labels):
-        """G's per-example loss under the weights D would have after ``unrolled_steps``
-        updates of its own optimizer on this batch (Metz et al. 2017), differentiated back to
-        G through the unrolling; D itself is not changed. With the minimax loss G minimises
-        ``-L_D`` at the unrolled weights, real term included (through the unrolling it
-        depends on G too), as the official notebook does; other losses use their G loss."""
-        d_in = lambda x, y: [x, y] if self.num_classes else x  # noqa: E731
-        real_in, fake_in = d_in(real, labels), d_in(fake, fake_labels)
-        weights = unrolled.unrolled_discriminator_weights(
-            self.discriminator, self.d_optimizer, self.discriminator_loss_fn, real_in, fake_in,
-            self.unrolled_steps,
-        )
-        if self.loss_name == "minimax":
-            loss_fn = lambda fake_logits, real_logits: -self.discriminator_loss_fn(real_logits, fake_logits)  # noqa: E731
-            needs_real = True
-        else:
-            loss_fn, needs_real = self.loss_pair.generator, self.loss_pair.generator_needs_real
-        return unrolled.unrolled_generator_loss(
-            self.discriminator, weights, loss_fn, fake_in, real_in if needs_real else None
-        )
-
-
-def _check_tricks(num_classes, mismatched_pairs, label_flip, instance_noise, instance_noise_steps,
-                  diff_augment, image_pool_size, unrolled_steps):
-    def is_int(x):
-        return isinstance(x, numbers.Integral) and not isinstance(x, bool)
-
-    def is_real(x):
-        return isinstance(x, numbers.Real) and not isinstance(x, bool) and math.isfinite(x)
-
-    if num_classes is not None and (not is_int(num_classes) or num_classes < 2):
-        raise ValueError(f"num_classes must be an int >= 2 or None; received {num_classes!r}.")
-    if not isinstance(mismatched_pairs, bool):
-        raise ValueError(f"mismatched_pairs must be a bool; received {mismatched_pairs!r}.")
-    if not is_real(label_flip) or not 0.0 <= label_flip < 0.5:
-        raise ValueError(f"label_flip must be a probability in [0, 0.5); received {label_flip!r}.")
-    if not is_real(instance_noise) or instance_noise < 0:
-        raise ValueError(f"instance_noise must be a stddev >= 0; received {instance_noise!r}.")
-    for name, value in (("instance_noise_steps", instance_noise_steps),
-                        ("image_pool_size", image_pool_size), ("unrolled_steps", unrolled_steps)):
-        if not is_int(value) or value < 0:
-            raise ValueError(f"{name} must be an int >= 0; received {value!r}.")
-    if diff_augment:
-        augment.check_policy(diff_augment)
-    if image_pool_size and num_classes:
-        raise ValueError(
-            "image_pool_size is for unconditional models: the pool stores images without their "
-            f"labels; received image_pool_size={image_pool_size} with num_classes={num_classes}."
-        )

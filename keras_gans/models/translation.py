@@ -84,9 +84,13 @@ class PairedTranslation(AdversarialModel):
         adversarial_weight: the factor of G's adversarial loss (0: no discriminator phase).
         dropout_at_inference: run G with dropout and batch statistics in ``translate`` and
             the export.
-        diff_augment / instance_noise / instance_noise_steps: the discriminator views of
-            :mod:`keras_gans.tricks` (as for GAN): D sees every pair through them in both
-            players' steps; DiffAugment moves source and image alike.
+        label_flip, instance_noise, instance_noise_steps, diff_augment, image_pool_size,
+            feature_matching_layer, unrolled_steps: the tricks of :mod:`keras_gans.tricks`,
+            the same options as GAN's. D sees every pair through the views in both players'
+            steps (DiffAugment moves source and image alike); the image pool keeps (source,
+            output) pairs, as the official code's ``fake_AB_pool``; a flipped pair swaps
+            with its source; feature matching and unrolling replace G's adversarial term
+            (unrolling D on its weighted loss).
         **kwargs: :class:`~keras_gans.core.model.AdversarialModel` arguments (optimizers,
             seed, name).
     """
@@ -97,19 +101,19 @@ class PairedTranslation(AdversarialModel):
     data_format = "paired"
 
     def __init__(self, generator, discriminator, loss="modified", terms=None, discriminator_weight=0.5,
-                 adversarial_weight=1.0, dropout_at_inference=True, diff_augment=None, instance_noise=0.0,
-                 instance_noise_steps=0, **kwargs):
+                 adversarial_weight=1.0, dropout_at_inference=True, label_flip=0.0, instance_noise=0.0,
+                 instance_noise_steps=0, diff_augment=None, image_pool_size=0, feature_matching_layer=None,
+                 unrolled_steps=0, **kwargs):
         for name, value in (("discriminator_weight", discriminator_weight),
                             ("adversarial_weight", adversarial_weight)):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
                 raise ValueError(f"{name} must be a non-negative number; received {value!r}.")
         terms = _check_terms(terms)
-        if isinstance(instance_noise, bool) or not isinstance(instance_noise, (int, float)) or instance_noise < 0:
-            raise ValueError(f"instance_noise must be a stddev >= 0; received {instance_noise!r}.")
-        if not isinstance(instance_noise_steps, int) or isinstance(instance_noise_steps, bool) \
-                or instance_noise_steps < 0:
-            raise ValueError(f"instance_noise_steps must be an int >= 0; received {instance_noise_steps!r}.")
-        views = tricks.discriminator_views(diff_augment, instance_noise, instance_noise_steps)
+        trick_options = dict(label_flip=label_flip, instance_noise=instance_noise,
+                             instance_noise_steps=instance_noise_steps, diff_augment=diff_augment,
+                             image_pool_size=image_pool_size, feature_matching_layer=feature_matching_layer,
+                             unrolled_steps=unrolled_steps)
+        tricks.check_options(**trick_options)
         if not terms and not adversarial_weight:
             raise ValueError("With adversarial_weight=0 the generator needs at least one loss term.")
         super().__init__({"generator": generator, "discriminator": discriminator}, **kwargs)
@@ -124,10 +128,16 @@ class PairedTranslation(AdversarialModel):
         self.discriminator_weight = float(discriminator_weight)
         self.adversarial_weight = float(adversarial_weight)
         self.dropout_at_inference = bool(dropout_at_inference)
-        self.diff_augment = diff_augment or None
-        self.instance_noise = float(instance_noise)
-        self.instance_noise_steps = int(instance_noise_steps)
-        self.discriminator_views = views
+        # The tricks as objects; the pool and D's feature network are attributes so that
+        # Keras tracks (and saves) them.
+        self.tricks = tricks.DiscriminatorTricks(
+            discriminator, generator.output_shape[1:], condition_shape=generator.input_shape[1:],
+            **trick_options)
+        for name, value in self.tricks.options.items():
+            setattr(self, name, value)
+        self.discriminator_views = self.tricks.views
+        self.image_pool = self.tricks.pool
+        self.discriminator_features = self.tricks.features
         self.phases = []
         if self.adversarial_weight:
             self.add_tracker("d_loss")
@@ -146,9 +156,7 @@ class PairedTranslation(AdversarialModel):
             "discriminator_weight": self.discriminator_weight,
             "adversarial_weight": self.adversarial_weight,
             "dropout_at_inference": self.dropout_at_inference,
-            "diff_augment": self.diff_augment,
-            "instance_noise": self.instance_noise,
-            "instance_noise_steps": self.instance_noise_steps,
+            **self.tricks.options,
         }
 
     # ------------------------------------------------------------------ contract
@@ -226,21 +234,51 @@ class PairedTranslation(AdversarialModel):
             )
         return tf.convert_to_tensor(source), tf.convert_to_tensor(target)
 
-    def _d(self, source, image, seed):
-        """D's logits on the pair as it sees it: both images through the discriminator views
-        with one seed (so DiffAugment moves them alike), noise drawn per image."""
+    def _view(self, source, image, seed):
+        """D's input ``[source, image]`` as D sees it: both images through the discriminator
+        views with one seed (so DiffAugment moves them alike), noise drawn per image."""
         views = self.discriminator_views
-        return self.discriminator([tricks.apply_views(views, source, seed, self, stream=1),
-                                   tricks.apply_views(views, image, seed, self)], training=True)
+        return [tricks.apply_views(views, source, seed, self, stream=1), tricks.apply_views(views, image, seed, self)]
+
+    def _d(self, source, image, seed, network=None):
+        return (network or self.discriminator)(self._view(source, image, seed), training=True)
+
+    def weighted_discriminator_loss(self, real_logits, fake_logits):
+        """D's per-example objective, ``discriminator_weight * L_D``."""
+        return self.discriminator_weight * self.loss_pair.discriminator(real_logits, fake_logits)
 
     def discriminator_step(self, inputs, draw):
         source, target = inputs
         seed = self.step_seed(draw)
         fake = tf.stop_gradient(self.generator(source, training=True))
-        real_logits = self._d(source, target, seed + 13)
-        fake_logits = self._d(source, fake, seed + 17)
-        per_example = self.discriminator_weight * self.loss_pair.discriminator(real_logits, fake_logits)
+        fake, fake_source = self.tricks.pool_fakes(fake, seed + 5, source)
+        real, fake, real_source, fake_source = self.tricks.flip_pairs(target, fake, seed + 11, source, fake_source)
+        real_logits = self._d(real_source, real, seed + 13)
+        fake_logits = self._d(fake_source, fake, seed + 17)
+        per_example = self.weighted_discriminator_loss(real_logits, fake_logits)
         return PhaseOutput(replica_loss(per_example, self.discriminator), {"d_loss": tf.reduce_mean(per_example)})
+
+    def adversarial_loss(self, source, target, fake, seed):
+        """``(per-example loss, reported loss)`` of G's adversarial term: the loss pair's G
+        loss, or the feature-matching / unrolled objective when asked for."""
+        if self.tricks.feature_matching is not None:
+            features = self.discriminator_features
+            reported, _ = self.tricks.feature_matching.loss(
+                self._d(source, target, seed + 13, features), self._d(source, fake, seed + 17, features))
+            # The batch loss on every row: averaged over the global batch (replica_loss) and
+            # summed over replicas it gives back the replicas' mean loss.
+            return tf.fill([tf.shape(source)[0]], reported), reported
+        if self.tricks.unrolled is not None:
+            per_example = self.tricks.unrolled.generator_loss(
+                self.discriminator, self.optimizers["discriminator"], self.weighted_discriminator_loss,
+                self.loss_name, self.loss_pair, self._view(source, target, seed + 13),
+                self._view(source, fake, seed + 17))
+            return per_example, tf.reduce_mean(per_example)
+        real_logits = None
+        if self.loss_pair.generator_needs_real:
+            real_logits = self._d(source, target, seed + 13)
+        per_example = self.loss_pair.generator(self._d(source, fake, seed + 17), real_logits)
+        return per_example, tf.reduce_mean(per_example)
 
     def generator_step(self, inputs, draw):
         source, target = inputs
@@ -249,12 +287,8 @@ class PairedTranslation(AdversarialModel):
         per_example = tf.zeros([tf.shape(source)[0]])
         logs = {}
         if self.adversarial_weight:
-            real_logits = None
-            if self.loss_pair.generator_needs_real:
-                real_logits = self._d(source, target, seed + 13)
-            adversarial = self.loss_pair.generator(self._d(source, fake, seed + 17), real_logits)
+            adversarial, logs["g_loss"] = self.adversarial_loss(source, target, fake, seed)
             per_example = per_example + self.adversarial_weight * adversarial
-            logs["g_loss"] = tf.reduce_mean(adversarial)
         for name, (term, weight) in self.terms.items():
             value = reconstruction.get_term(term)(target, fake)
             per_example = per_example + weight * value

@@ -19,6 +19,7 @@ from keras_gans.losses import kl_divergence
 from keras_gans.core.phases import Phase, PhaseOutput
 from keras_gans.grids import interleave
 from keras_gans.models.latent import LatentGAN
+from keras_gans.tricks.players import discriminator_layer
 
 
 # ---------------------------------------------------------------------------- loss terms
@@ -253,14 +254,7 @@ class VAEGAN(LatentGAN):
                     f"The {what} takes images of shape {tuple(shape[1:])} but the generator makes "
                     f"{image_shape}; they must match."
                 )
-        try:
-            layer = discriminator.get_layer(feature_layer)
-        except ValueError as err:
-            names = [l.name for l in discriminator.layers]
-            raise ValueError(
-                f"feature_layer={feature_layer!r} is not a layer of the discriminator; its layers "
-                f"are {names}."
-            ) from err
+        layer = discriminator_layer(discriminator, feature_layer, "feature_layer")
         for name, value, low, high in (("real_weight", real_weight, 0.0, 1.0),):
             if not isinstance(value, numbers.Real) or isinstance(value, bool) or not low < value < high:
                 raise ValueError(f"{name} must be in ({low}, {high}); received {value!r}.")

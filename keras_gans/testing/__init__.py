@@ -2,6 +2,7 @@
 
 from keras_gans.testing.checks import (
     expected_updates,
+    record_calls,
     run_config_roundtrip_check,
     run_export_check,
     run_fit_check,
@@ -12,6 +13,7 @@ from keras_gans.testing.checks import (
 
 __all__ = [
     "expected_updates",
+    "record_calls",
     "run_config_roundtrip_check",
     "run_export_check",
     "run_fit_check",

@@ -229,3 +229,19 @@ def run_mirrored_fit_check(build_fn, images, labels=None, steps=2, batch_size=No
         model.compile()
     return run_fit_check(model, images, steps=steps, labels=labels,
                          batch_size=batch_size or 4 * model.batch_chunks)
+
+
+def record_calls(network):
+    """Wraps ``network.call`` so that every call's inputs are appended, as NumPy arrays (a
+    list of arrays for a multi-input network), to the returned list (eager tests that look at
+    what a network was shown, e.g. which fakes reached D)."""
+    seen = []
+    call = network.call
+
+    def recording(inputs, *args, **kwargs):
+        as_numpy = [np.array(x) for x in inputs] if isinstance(inputs, (list, tuple)) else np.array(inputs)
+        seen.append(as_numpy)
+        return call(inputs, *args, **kwargs)
+
+    network.call = recording
+    return seen

@@ -222,3 +222,116 @@ def test_instance_noise_reaches_both_images_independently():
     assert 0.4 < float(tf.math.reduce_std(a)) < 0.6 and not np.allclose(a, b)
     with pytest.raises(ValueError, match="instance_noise must be a stddev >= 0; received -1"):
         _model(instance_noise=-1)
+
+
+def _copy(network):
+    copy = keras.models.clone_model(network)
+    copy.set_weights(network.get_weights())
+    return copy
+
+
+def _d_update_by_hand(d, source, real, fake, real_source=None, fake_source=None):
+    """The SGD(0.1) update of D's halved BCE objective on the given pairs; returns the loss."""
+    real_source = source if real_source is None else real_source
+    fake_source = source if fake_source is None else fake_source
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(0.5 * losses.modified_discriminator_loss(
+            d([real_source, real], training=True), d([fake_source, fake], training=True)))
+    for v, grad in zip(d.trainable_variables, tape.gradient(loss, d.trainable_variables)):
+        v.assign_sub(0.1 * grad)
+    return float(loss)
+
+
+def test_label_flip_swaps_the_drawn_pairs_of_a_paired_model():
+    """The same LabelFlip as GAN's: rows drawn from the step seed + 11 show D (source, G(x))
+    as real and (source, y) as fake; D's update equals the update by hand on those pairs."""
+    model = _model(normalization=None, label_flip=0.4)
+    model.compile()
+    batch = _pairs(8)
+    src, tgt = tf.constant(batch["source"]), tf.constant(batch["target"])
+    g, d = _copy(model.generator), _copy(model.discriminator)
+    mask = (tf.random.stateless_uniform([8], model.step_seed(0) + 11) < 0.4)[:, None, None, None]
+    assert 0 < int(tf.reduce_sum(tf.cast(mask, tf.int32))) < 8
+    fake = g(src, training=True)
+    loss = _d_update_by_hand(d, src, tf.where(mask, fake, tgt), tf.where(mask, tgt, fake))
+    logs = model.update("discriminator", (src, tgt))
+    assert float(logs["d_loss"]) == pytest.approx(loss, rel=1e-5)
+    for got, want in zip(model.discriminator.trainable_variables, d.trainable_variables):
+        np.testing.assert_allclose(np.array(got), np.array(want), rtol=1e-4, atol=1e-6)
+
+
+def test_image_pool_of_a_paired_model_keeps_source_and_output_together():
+    """The pool stores (source, output) pairs (the official fake_AB_pool): a pooled output
+    reaches D beside the source it was made from, never beside the new batch's source."""
+    model = _model(normalization=None, image_pool_size=4)
+    model.compile()
+    seen = testing.record_calls(model.discriminator)
+    pooled = 0
+    for step in range(6):
+        batch = _pairs(4, seed=step)
+        stored = (np.array(model.image_pool.conditions), np.array(model.image_pool.images))
+        seen.clear()
+        model.update("discriminator", (batch["source"], batch["target"]))
+        shown_source, shown_fake = seen[1]
+        for source, image in zip(shown_source, shown_fake):
+            new = np.abs(batch["source"] - source).max(axis=(1, 2, 3)) == 0
+            if new.any():
+                continue
+            match = np.abs(stored[0] - source).max(axis=(1, 2, 3)) == 0
+            assert match.any(), "a shown source is neither new nor pooled"
+            np.testing.assert_allclose(stored[1][match][0], image, atol=1e-6)
+            pooled += 1
+        if step == 0:
+            np.testing.assert_array_equal(np.array(model.image_pool.conditions), batch["source"])
+    assert pooled > 0
+
+
+def test_feature_matching_objective_of_a_paired_model_by_hand():
+    """G's adversarial term becomes Salimans et al.'s feature matching on D's layer
+    'lrelu2' of (source, y) and (source, G(x)); D is not changed by the G phase."""
+    model = _model(normalization=None, feature_matching_layer="lrelu2")
+    model.compile()
+    batch = _pairs(4)
+    src, tgt = tf.constant(batch["source"]), tf.constant(batch["target"])
+    g = _copy(model.generator)
+    features = model.discriminator_features
+    mean = lambda f: np.asarray(f).reshape(4, -1).mean(0)  # noqa: E731
+    want = np.mean((mean(features([src, tgt])) - mean(features([src, g(src, training=True)]))) ** 2)
+    d_before = _trainable(model.discriminator)
+    logs = model.update("generator", (src, tgt))
+    assert float(logs["g_loss"]) == pytest.approx(float(want), rel=1e-4)
+    for a, b in zip(d_before, _trainable(model.discriminator)):
+        np.testing.assert_array_equal(a, b)
+    assert PairedTranslation.from_config(model.get_config()).feature_matching_layer == "lrelu2"
+    with pytest.raises(ValueError, match="not a layer of the discriminator"):
+        _model(feature_matching_layer="nope")
+
+
+def test_unrolled_objective_of_a_paired_model_by_hand():
+    """With unrolled_steps=1, G's adversarial loss is its loss under D after one SGD(0.1)
+    update of D's halved objective on this batch; the real D does not move."""
+    model = _model(normalization=None, unrolled_steps=1)
+    model.compile()
+    batch = _pairs(4)
+    src, tgt = tf.constant(batch["source"]), tf.constant(batch["target"])
+    g, d = _copy(model.generator), _copy(model.discriminator)
+    fake = g(src, training=True)
+    _d_update_by_hand(d, src, tgt, fake)
+    want = tf.reduce_mean(tf.nn.softplus(-d([src, fake], training=True)))
+    d_before = _trainable(model.discriminator)
+    logs = model.update("generator", (src, tgt))
+    assert float(logs["g_loss"]) == pytest.approx(float(want), rel=1e-4)
+    for a, b in zip(d_before, _trainable(model.discriminator)):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="choose one"):
+        _model(unrolled_steps=1, feature_matching_layer="lrelu2")
+
+
+def test_every_trick_together_trains_and_round_trips(tmp_path):
+    model = _model(label_flip=0.1, image_pool_size=4, diff_augment="translation", instance_noise=0.05,
+                   instance_noise_steps=10, feature_matching_layer="lrelu2")
+    testing.run_fit_check(model, _pairs(8), steps=2)
+    clone = testing.run_config_roundtrip_check(model)
+    assert (clone.label_flip, clone.image_pool_size, clone.instance_noise_steps) == (0.1, 4, 10)
+    restored = testing.run_save_restore_check(model, str(tmp_path))
+    np.testing.assert_array_equal(np.array(restored.image_pool.conditions), np.array(model.image_pool.conditions))

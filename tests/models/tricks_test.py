@@ -209,14 +209,7 @@ def test_image_pool_feeds_d_old_fakes():
     fakes); later steps show D a mix of new fakes and ones stored before the step."""
     gan = _gan(image_pool_size=8)
     gan.compile()
-    seen = []
-    call = gan.discriminator.call
-
-    def spy(inputs, *args, **kwargs):
-        seen.append(np.array(inputs))
-        return call(inputs, *args, **kwargs)
-
-    gan.discriminator.call = spy
+    seen = testing.record_calls(gan.discriminator)
     real = tf.constant(_digits(8))
     fakes = []
     for step in range(6):
@@ -236,8 +229,32 @@ def test_image_pool_feeds_d_old_fakes():
         fakes.append(sum(from_pool) - sum(a and b for a, b in zip(from_new, from_pool)))
     # 5 steps x 8 images, each old with probability 1/2: at least one old image in all.
     assert 0 < sum(fakes) < 40
-    with pytest.raises(ValueError, match="unconditional"):
-        GAN(*_nets(), num_classes=3, image_pool_size=4)
+
+
+def test_image_pool_of_a_conditional_gan_keeps_each_fake_with_its_label():
+    """CGAN + pool: the pool stores (image, label) pairs, so every fake reaches D with the
+    label G made it for, whether new or pooled (fake labels here are the step number, so
+    a pooled image shows an older step's label)."""
+    gan = presets.build("cgan_tiny", seed=0, image_pool_size=4)
+    gan.compile()
+    seen = testing.record_calls(gan.discriminator)
+    old_shown = 0
+    for step in range(6):
+        stored = (np.array(gan.image_pool.images), np.array(gan.image_pool.conditions))
+        seen.clear()
+        fake_labels = tf.fill([4], step)
+        latents = tf.random.normal([4, gan.latent_dim], seed=step)
+        gan.update("discriminator", (tf.zeros((4,) + gan.image_shape), latents, tf.zeros([4], tf.int32), fake_labels))
+        shown, shown_labels = seen[1]
+        for image, label in zip(shown, shown_labels):
+            if label != step:  # a pooled image: it was stored with this label
+                match = np.abs(stored[0] - image).max(axis=(1, 2, 3)) < 1e-6
+                assert match.any() and set(stored[1][match]) == {label}
+                old_shown += 1
+        if step == 0:
+            np.testing.assert_array_equal(np.array(gan.image_pool.conditions), [0, 0, 0, 0])
+            np.testing.assert_allclose(np.array(gan.image_pool.images), shown, atol=1e-6)
+    assert old_shown > 0
 
 
 @pytest.mark.parametrize("builder", ["dcgan_stddev", "dcgan_minibatch", "mlp_minibatch"])

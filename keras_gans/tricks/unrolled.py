@@ -44,7 +44,8 @@ global batch, as the real discriminator update does.
 Example:
 
 ```python
-from keras_gans import losses, unrolled
+from keras_gans import losses
+from keras_gans.tricks import unrolled
 
 with tf.GradientTape() as tape:
     fake = generator(z, training=True)

@@ -59,27 +59,26 @@ class ImagePool(keras.layers.Layer):
         >>> fake_for_d = pool.query(fake_images, seed=tf.constant([step, replica]))
     """
 
-    def __init__(self, pool_size=50, image_shape=None, **kwargs):
+    def __init__(self, pool_size=50, image_shape=None, condition_shape=None, condition_dtype="float32", **kwargs):
         super().__init__(**kwargs)
         if not isinstance(pool_size, int) or isinstance(pool_size, bool) or pool_size < 0:
             raise ValueError(f"pool_size must be a non-negative int; received {pool_size!r}.")
         self.pool_size = pool_size
         if image_shape is not None:
-            try:
-                image_shape = tuple(int(d) for d in image_shape)
-            except (TypeError, ValueError):
-                raise ValueError(
-                    f"image_shape must be a tuple of positive ints; received {image_shape!r}."
-                ) from None
-            if not image_shape or any(d < 1 for d in image_shape):
-                raise ValueError(f"image_shape must be a tuple of positive ints; received {image_shape!r}.")
+            image_shape = _shape("image_shape", image_shape, "positive ints")
         elif pool_size > 0:
             raise ValueError(
                 f"image_shape (e.g. (64, 64, 3)) is required when pool_size > 0; received "
                 f"pool_size={pool_size}, image_shape=None."
             )
         self.image_shape = image_shape
+        if condition_shape is not None:
+            condition_shape = _shape("condition_shape", condition_shape, "positive ints (() for class labels)",
+                                     allow_scalar=True)
+        self.condition_shape = condition_shape
+        self.condition_dtype = condition_dtype
         self.images = None
+        self.conditions = None
         self.num_images = None
         if pool_size > 0:
             sync = dict(trainable=False, synchronization="on_read", aggregation="only_first_replica")
@@ -90,6 +89,11 @@ class ImagePool(keras.layers.Layer):
                 name="images",
                 **sync,
             )
+            if condition_shape is not None:
+                self.conditions = keras.Variable(
+                    keras.initializers.Zeros(), shape=(pool_size,) + condition_shape,
+                    dtype=condition_dtype, name="conditions", **sync,
+                )
             self.num_images = keras.Variable(
                 keras.initializers.Zeros(), shape=(), dtype="int32", name="num_images", **sync
             )
@@ -106,31 +110,35 @@ class ImagePool(keras.layers.Layer):
         )
         return u, slot
 
-    def query(self, images, seed=None):
+    def query(self, images, seed=None, conditions=None):
         """Returns a batch the same shape as ``images``, mixing in stored images.
 
         Args:
             images: ``[B, *image_shape]`` newly generated images.
             seed: stateless seed, a ``[2]`` integer tensor (give each step and replica its
                 own); may be ``None`` only when ``pool_size`` is 0.
+            conditions: ``[B, *condition_shape]``, what each image was generated for (class
+                labels, Pix2Pix's source images); required exactly when the pool was made
+                with a ``condition_shape``. Stored and returned with their images, so a
+                returned (image, condition) pair is always one that G made together.
+
+        Returns:
+            The images, or ``(images, conditions)`` when the pool keeps conditions.
         """
-        if self.pool_size == 0:
-            return images
-        images = tf.convert_to_tensor(images)
-        if images.shape.rank != len(self.image_shape) + 1 or not images.shape[1:].is_compatible_with(
-            self.image_shape
-        ):
+        if (conditions is None) != (self.condition_shape is None):
             raise ValueError(
-                f"ImagePool holds images of shape {self.image_shape}; received a batch of shape "
-                f"{images.shape}, expected [batch, {', '.join(map(str, self.image_shape))}]."
+                f"This ImagePool {'keeps' if self.condition_shape is not None else 'has no'} conditions "
+                f"(condition_shape={self.condition_shape}); received conditions="
+                f"{'None' if conditions is None else 'a tensor'}."
             )
+        if self.pool_size == 0:
+            return images if conditions is None else (images, conditions)
+        images = _checked(images, self.image_shape, "images")
         if seed is None:
             raise ValueError("ImagePool.query needs a stateless seed (a [2] integer tensor); received None.")
         seed = tf.convert_to_tensor(seed)
         if seed.shape.rank != 1 or (seed.shape[0] is not None and seed.shape[0] != 2):
             raise ValueError(f"seed must be a shape [2] integer tensor; received shape {seed.shape}.")
-        images = tf.stop_gradient(tf.cast(images, self.images.dtype))
-        pool = tf.convert_to_tensor(self.images)  # this replica's copy
         count = tf.convert_to_tensor(self.num_images)
         batch = tf.shape(images)[0]
         index = tf.range(batch)
@@ -145,23 +153,24 @@ class ImagePool(keras.layers.Layer):
         earlier = index[None, :] < index[:, None]
         same_slot = tf.logical_and(tf.equal(slot[:, None], slot[None, :]), slot[None, :] >= 0)
         last_writer = tf.reduce_max(tf.where(tf.logical_and(same_slot, earlier), index[None, :], -1), axis=1)
-        from_batch = tf.gather(images, tf.maximum(last_writer, 0))
-        from_pool = tf.gather(pool, tf.maximum(slot, 0))
-        taken = tf.where(self._expand(last_writer >= 0), from_batch, from_pool)
-        returned = tf.where(self._expand(swap), taken, images)
-
         # The new pool: each slot holds its last writer of this batch, else its old image.
         writes = tf.equal(slot[None, :], tf.range(self.pool_size)[:, None])  # [pool, B]
         slot_writer = tf.reduce_max(tf.where(writes, index[None, :], -1), axis=1)
-        new_pool = tf.where(
-            self._expand(slot_writer >= 0), tf.gather(images, tf.maximum(slot_writer, 0)), pool
-        )
-        self.images.assign(new_pool)
-        self.num_images.assign(tf.minimum(count + batch, self.pool_size))
-        return returned
 
-    def _expand(self, flags):
-        return tf.reshape(flags, [-1] + [1] * len(self.image_shape))
+        def mix(new, buffer):
+            new = tf.stop_gradient(tf.cast(new, buffer.dtype))
+            pool = tf.convert_to_tensor(buffer)  # this replica's copy
+            expand = lambda flags: tf.reshape(flags, [-1] + [1] * (new.shape.rank - 1))  # noqa: E731
+            taken = tf.where(expand(last_writer >= 0), tf.gather(new, tf.maximum(last_writer, 0)),
+                             tf.gather(pool, tf.maximum(slot, 0)))
+            buffer.assign(tf.where(expand(slot_writer >= 0), tf.gather(new, tf.maximum(slot_writer, 0)), pool))
+            return tf.where(expand(swap), taken, new)
+
+        returned = mix(images, self.images)
+        if conditions is not None:
+            conditions = mix(_checked(conditions, self.condition_shape, "conditions"), self.conditions)
+        self.num_images.assign(tf.minimum(count + batch, self.pool_size))
+        return returned if conditions is None else (returned, conditions)
 
     def call(self, images, seed=None):
         return self.query(images, seed)
@@ -171,5 +180,26 @@ class ImagePool(keras.layers.Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({"pool_size": self.pool_size, "image_shape": self.image_shape})
+        config.update({"pool_size": self.pool_size, "image_shape": self.image_shape,
+                       "condition_shape": self.condition_shape, "condition_dtype": self.condition_dtype})
         return config
+
+
+def _checked(batch, shape, name):
+    batch = tf.convert_to_tensor(batch)
+    if batch.shape.rank != len(shape) + 1 or not batch.shape[1:].is_compatible_with(shape):
+        raise ValueError(
+            f"ImagePool holds {name} of shape {shape}; received a batch of shape {batch.shape}, "
+            f"expected [batch{''.join(', ' + str(d) for d in shape)}]."
+        )
+    return batch
+
+
+def _shape(name, value, expected, allow_scalar=False):
+    try:
+        shape = tuple(int(d) for d in value)
+    except (TypeError, ValueError):
+        shape = None
+    if shape is None or (not shape and not allow_scalar) or any(d < 1 for d in shape):
+        raise ValueError(f"{name} must be a tuple of {expected}; received {value!r}.")
+    return shape
