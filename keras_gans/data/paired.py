@@ -19,6 +19,7 @@ Sources (all reachable through `keras_gans.data.load(name, ...)` and
 | `"cycle_gan/<name>"`, split `"train"`/`"test"` | unpaired | TFDS's `cycle_gan` builder (features `image`, `label`; splits `trainA`, `trainB`, `testA`, `testB`); split `"trainA"` etc. still gives plain images |
 | `"fashion_mnist_pair/sneaker-ankle_boot"` | unpaired | two classes of Fashion-MNIST (or `mnist_pair/3-8`, `digits_pair/1-7`) |
 | `"skimage_edges2photo"`, `"skimage_gray2color"`, `"skimage_blur2sharp"` | paired | offline tasks made from scikit-image's bundled photographs (below) |
+| `"fashion_mnist_edges2item"` | paired | Canny edges of each Fashion-MNIST image -> the image (pix2pix's `edges2shoes` on 70,000 items; the test split is Fashion-MNIST's) |
 
 TFDS has no paired pix2pix builder (its catalogue lists `cycle_gan`, whose
 `facades` and `maps` configs hold the two domains as separate, unordered splits,
@@ -58,6 +59,14 @@ Targets are the RGB photos. Train elements are random `image_size` crops
 photo, flipped left-right with probability 1/2 (`jitter`); an epoch is 64 crops
 per training photo (384). Test elements are 16 fixed crops per held-out photo
 (48; positions from a constant seed, no flip): the same every run.
+
+**Fashion-MNIST edges.** `fashion_mnist_edges2item`: for every image of the
+train (60,000) and test (10,000) splits, Canny edges (`skimage.feature.canny`,
+sigma 1, default thresholds) of the 28x28 image, black lines (-1) on white (+1),
+-> the image itself (1 channel each); both resized to `image_size` (default 32,
+a size a U-Net halves down to 1; antialiased bilinear, as `keras_gans.data.load`
+resizes). Edges are computed once per process (about 15 s on one core).
+`jitter=True` flips pairs left-right (off by default: the items are upright).
 """
 
 import dataclasses
@@ -123,6 +132,9 @@ SKIMAGE_TASKS = {
     "skimage_gray2color": "gray photo (skimage.color.rgb2gray), 1 channel -> RGB photo",
     "skimage_blur2sharp": f"Gaussian-blurred photo (sigma {BLUR_SIGMA} px), 3 channels -> RGB photo",
 }
+EDGE_TASKS = {"fashion_mnist_edges2item": "fashion_mnist"}
+EDGE_TASK_SIGMA = 1.0
+EDGE_TASK_DEFAULT_SIZE = 32
 _SKIMAGE_SOURCE_CHANNELS = {"skimage_edges2photo": 1, "skimage_gray2color": 1, "skimage_blur2sharp": 3}
 
 # Label names, as TFDS / the dataset authors give them.
@@ -855,6 +867,50 @@ def skimage_task_arrays(task):
         return _TASK_CACHE[task]
 
 
+def edge_task_arrays(task, split, data_dir=None):
+    """``(edges, images)`` of an edge task's split: uint8 ``[N, 28, 28, 1]`` each, edges
+    black (0) on white (255); computed once per process."""
+    import skimage.feature
+
+    key = (task, split, data_dir)
+    with _TASK_LOCK:
+        if key not in _TASK_CACHE:
+            images, _ = _images.load_numpy(EDGE_TASKS[task], split=split, data_dir=data_dir)
+            edges = np.stack([skimage.feature.canny(x[..., 0] / 255.0, sigma=EDGE_TASK_SIGMA) for x in images])
+            edges = np.where(edges, 0, 255).astype(np.uint8)[..., None]
+            _TASK_CACHE[key] = (edges, images)
+        return _TASK_CACHE[key]
+
+
+def _load_edge_task(task, split, batch_size, image_size, shuffle, seed, repeat, drop_remainder, cache, *,
+                    data_dir, jitter):
+    if split not in ("train", "test"):
+        raise ValueError(f"split for {task!r} must be 'train' or 'test'; got {split!r}.")
+    jitter = False if jitter is None else _images._check_bool("jitter", jitter)
+    size = image_size or (EDGE_TASK_DEFAULT_SIZE, EDGE_TASK_DEFAULT_SIZE)
+    edges, images = edge_task_arrays(task, split, data_dir)
+
+    def prepare(source, target):
+        pair = tf.cast(tf.concat([source, target], -1), tf.float32) / 127.5 - 1.0
+        if tuple(size) != pair.shape[:2]:
+            pair = tf.clip_by_value(tf.image.resize(pair, size, method="bilinear", antialias=True), -1.0, 1.0)
+        return {"source": pair[..., :1], "target": pair[..., 1:]}
+
+    ds = tf.data.Dataset.from_tensor_slices((edges, images)).map(prepare, num_parallel_calls=tf.data.AUTOTUNE)
+    if cache:
+        ds = ds.cache() if cache is True else ds.cache(cache)
+    if shuffle:
+        ds = ds.shuffle(min(len(edges), 10000), seed=seed, reshuffle_each_iteration=True)
+    ds = _folders.repeat_epochs(ds, repeat)
+    if jitter:
+        def flipped(item, key):
+            flip = tf.random.stateless_uniform([], key) > 0.5
+            return {k: tf.cond(flip, lambda v=v: tf.reverse(v, [1]), lambda v=v: v) for k, v in item.items()}
+
+        ds = _folders.keyed_map(ds, flipped, _seed_or_new(seed))
+    return _folders.batch_prefetch(ds, batch_size, drop_remainder)
+
+
 def _skimage_max_crop():
     # Photo sizes without decoding: read the PNG/JPEG headers.
     from PIL import Image
@@ -1022,6 +1078,11 @@ def load_paired(name, split="train", batch_size=64, image_size=None, shuffle=Tru
             raise ValueError(f"{name!r} has one direction (source -> target); direction must be 'AtoB'.")
         return _load_skimage(name, split, batch_size, size, shuffle, seed, repeat, drop_remainder,
                              jitter=jitter, load_size=load_size)
+    if name in EDGE_TASKS:
+        if direction != "AtoB" or load_size is not None:
+            raise ValueError(f"{name!r} takes neither direction nor load_size; pass image_size only.")
+        return _load_edge_task(name, split, batch_size, size, shuffle, seed, repeat, drop_remainder, cache,
+                               data_dir=data_dir, jitter=jitter)
     layout = _check_layout(layout, ("auto", "paired", "side_by_side"))
     _folders.check_split(split, PAIRED_SPLITS)
     return _paired_from_dirs(
@@ -1106,6 +1167,14 @@ def _shape_of(headers, channels, half=None):
 def paired_info(name, data_dir=None, *, layout="auto", direction="AtoB", pair_dirs=("A", "B"), channels=None,
                 holdout=_folders.HOLDOUT_FRACTION, verify="header", **unused):
     """The `TranslationInfo` of a paired dataset (arguments as in `load_paired`)."""
+    if name in EDGE_TASKS:
+        size = (EDGE_TASK_DEFAULT_SIZE,) * 2
+        return TranslationInfo(
+            name=name, image_shape=size + (1,), num_classes=None, num_examples={"train": 60000, "test": 10000},
+            kind="paired", shapes={"source": size + (1,), "target": size + (1,)},
+            description=f"Canny edges (sigma {EDGE_TASK_SIGMA}) of each {EDGE_TASKS[name]} image, black on "
+            "white -> the image; its own train / test splits",
+        )
     del data_dir, unused
     if name in SKIMAGE_TASKS:
         counts = {}
@@ -1283,7 +1352,7 @@ def route(name, split=None):
     """
     if _images._local_key(name) is not None:
         return None
-    if name in SKIMAGE_TASKS:
+    if name in SKIMAGE_TASKS or name in EDGE_TASKS:
         return Route(load_paired, paired_info, _no_numpy)
     m = _PAIR_RE.match(name)
     if m and m.group("base") in CLASS_NAMES:

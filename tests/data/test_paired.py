@@ -357,6 +357,45 @@ def test_fashion_mnist_class_pair(tmp_path):
         data.unpaired_classes("fashion_mnist", "bag", "Bag", data_dir=d)
 
 
+def test_fashion_mnist_edges_trace_the_item_outline(tmp_path):
+    """Items are bright squares of a size per image on black: the edge source is black (-1)
+    exactly on (within a pixel of) each square's border and white (+1) elsewhere, the target
+    is the image itself, and the test split is the t10k file's."""
+    d = tmp_path / "fm"
+    d.mkdir()
+    for prefix, n in (("train", 6), ("t10k", 3)):
+        images = np.zeros((n, 28, 28), np.uint8)
+        for i in range(n):
+            lo, hi = 4 + i, 20 + i // 2
+            images[i, lo:hi, lo:hi] = 200 if prefix == "train" else 120
+        _write_idx(d / f"{prefix}-images-idx3-ubyte", images)
+        _write_idx(d / f"{prefix}-labels-idx1-ubyte", np.arange(n) % 10)
+    paired._TASK_CACHE.clear()
+    got = unbatched(data.load("fashion_mnist_edges2item", batch_size=None, data_dir=d, image_size=28,
+                              shuffle=False))
+    assert len(got) == 6
+    yy, xx = np.mgrid[:28, :28]
+    for i, e in enumerate(got):
+        src, tgt = e["source"][..., 0], e["target"][..., 0]
+        assert set(np.unique(src)) == {-1.0, 1.0}
+        lo, hi = 4 + i, 20 + i // 2
+        inside = (yy >= lo) & (yy < hi) & (xx >= lo) & (xx < hi)
+        np.testing.assert_allclose(tgt, np.where(inside, 200 / 127.5 - 1, -1.0), atol=1e-6)
+        border_distance = np.minimum.reduce([np.abs(yy - lo), np.abs(yy - (hi - 1)), np.abs(xx - lo),
+                                             np.abs(xx - (hi - 1))])
+        near = (border_distance <= 1) & (yy >= lo - 1) & (yy <= hi) & (xx >= lo - 1) & (xx <= hi)
+        edges = src < 0
+        assert edges[near].mean() > 0.3 and not edges[~near].any()
+    test = unbatched(data.load("fashion_mnist_edges2item", split="test", batch_size=None, data_dir=d))
+    assert len(test) == 3 and test[0]["source"].shape == (32, 32, 1)  # default size 32
+    assert np.isclose(test[0]["target"].max(), 120 / 127.5 - 1, atol=0.02)
+    info = data.info("fashion_mnist_edges2item")
+    assert info.kind == "paired" and info.shapes == {"source": (32, 32, 1), "target": (32, 32, 1)}
+    with pytest.raises(ValueError, match="must be 'train' or 'test'"):
+        data.load("fashion_mnist_edges2item", split="val", data_dir=d)
+    paired._TASK_CACHE.clear()
+
+
 @pytest.mark.skipif(not os.path.isfile("/usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz"),
                     reason="Debian package dataset-fashion-mnist is not installed")
 def test_real_fashion_mnist_pair():

@@ -77,3 +77,10 @@ _GRAY = {"generator": {"image_shape": (64, 64, 1)}, "discriminator": {"condition
 PRESETS["pix2pix_gray_64"] = variant(PRESETS["pix2pix_64"], networks=_GRAY, data={"dataset": "skimage_gray2color"})
 PRESETS["pix2pix_l1_gray_64"] = variant(PRESETS["pix2pix_l1_64"], networks=_GRAY,
                                         data={"dataset": "skimage_gray2color"})
+# Edges -> Fashion-MNIST items at 32x32 (pix2pix's edges2shoes, offline, 60,000 training
+# pairs): 5 downsamplings, ngf = ndf = 32, 1 channel in and out.
+_EDGES = {"generator": {"image_shape": (32, 32, 1), "output_channels": 1, "num_downs": 5},
+          "discriminator": {"image_shape": (32, 32, 1), "condition_shape": (32, 32, 1)}}
+PRESETS["pix2pix_edges_32"] = variant(PRESETS["pix2pix_64"], networks=_EDGES, data={
+    "dataset": "fashion_mnist_edges2item", "image_shape": (32, 32, 1)})
+PRESETS["pix2pix_l1_edges_32"] = variant(PRESETS["pix2pix_edges_32"], model={"adversarial_weight": 0.0})
