@@ -9,6 +9,7 @@ from keras_gans.data.images import (
     info,
     load,
     load_numpy,
+    source_of,
     to_uint8,
 )
 
@@ -22,6 +23,7 @@ __all__ = [
     "load",
     "load_numpy",
     "read_idx",
+    "source_of",
     "to_uint8",
 ]
 
@@ -54,4 +56,20 @@ __all__ += [
     "pix2pix_jitter",
     "pix2pix_test_transform",
     "unpaired_classes",
+]
+
+# Super-resolution pairs (SRGAN, ESRGAN) and token sequences (SeqGAN).
+from keras_gans.data import sequences, super_resolution  # noqa: E402
+from keras_gans.data.sequences import SequenceInfo, Vocabulary, info_sequences, load_sequences  # noqa: E402
+from keras_gans.data.super_resolution import info_super_resolution, load_super_resolution  # noqa: E402
+
+__all__ += [
+    "SequenceInfo",
+    "Vocabulary",
+    "info_sequences",
+    "info_super_resolution",
+    "load_sequences",
+    "load_super_resolution",
+    "sequences",
+    "super_resolution",
 ]

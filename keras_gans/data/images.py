@@ -2,16 +2,19 @@
 
 Names with a local loader are read without TFDS when their files are present:
 
-* `"fashion_mnist"`, `"mnist"`: the four IDX files (gzipped or not), searched in
-  `data_dir`, then `$KERAS_GANS_DATA_DIR`, then `/usr/share/datasets/<name>/`
+* `"fashion_mnist"`, `"mnist"`: the four IDX files (gzipped or not). An explicit
+  `data_dir` is the only place searched (the directory itself or a `<name>/`
+  subfolder, underscore or dash); without one they are searched in
+  `$KERAS_GANS_DATA_DIR` (same layout), then `/usr/share/datasets/<name>/`
   (Debian's `dataset-fashion-mnist` package) and `~/.keras/datasets/<name>/`
   (where `keras.datasets.fashion_mnist` caches them), `<name>` spelled with a
-  dash (`fashion-mnist`). In `data_dir` and `$KERAS_GANS_DATA_DIR` the files may
-  lie in the directory itself or in a `<name>/` subfolder (underscore or dash).
+  dash (`fashion-mnist`). Labels outside `[0, num_classes)` are an error.
 * `"digits"`: scikit-learn's bundled 8x8 digits (1,797 images, values 0..16).
 
 Any other name goes to `tfds.load` (features `"image"` and `"label"`); MNIST and
-Fashion-MNIST fall back to TFDS when no local files are found.
+Fashion-MNIST fall back to TFDS (with the same `data_dir`) when no local files are
+found. TFDS is asked once: a download is tried without TFDS's retry loop, so an
+offline machine gets the error at once. `source_of` says which source a call reads.
 
 A path to a directory is a dataset too (a folder of images, class subfolders as
 labels: `keras_gans.data.folders`; paired `A/` + `B/`, side-by-side or unpaired
@@ -32,7 +35,9 @@ grid = data.to_uint8(images)          # back to uint8 for saving
 ```
 """
 
+import contextlib
 import dataclasses
+import difflib
 import numbers
 import os
 import threading
@@ -53,6 +58,7 @@ __all__ = [
     "load",
     "load_numpy",
     "read_idx",
+    "source_of",
     "to_uint8",
 ]
 
@@ -168,7 +174,7 @@ def _check_data_dir(data_dir):
         return None
     if not isinstance(data_dir, (str, os.PathLike)) or not os.fspath(data_dir):
         raise ValueError(f"data_dir must be a directory path or None; got {data_dir!r}.")
-    return os.path.expanduser(os.fspath(data_dir))
+    return os.path.abspath(os.path.expanduser(os.fspath(data_dir)))
 
 
 def _check_image_size(image_size):
@@ -219,14 +225,17 @@ def _idx_pair(directory, split):
 def _search_dirs(key, data_dir):
     """Directories to search for IDX files of dataset `key`, in order.
 
+    An explicit `data_dir` is searched alone (itself and its `<name>/` subfolders):
+    a wrong directory must not silently fall back to another copy of the data.
+
     Returns a list of `(description, path_or_None)`; `None` marks an unset
     environment variable (kept so the error message can say so).
     """
     dash = key.replace("_", "-")
     subdirs = [key] + ([dash] if dash != key else [])
-    dirs = []
     if data_dir is not None:
-        dirs += [("data_dir", data_dir)] + [("data_dir", os.path.join(data_dir, s)) for s in subdirs]
+        return [("data_dir", data_dir)] + [("data_dir", os.path.join(data_dir, s)) for s in subdirs]
+    dirs = []
     env = os.environ.get(DATA_DIR_ENV)
     if env:
         env = os.path.expanduser(env)
@@ -270,6 +279,23 @@ def _read_idx_pair(images_path, labels_path):
     return x[..., None], y.astype(np.int64)
 
 
+def _check_labels(labels, num_classes, where):
+    """Raises ValueError unless every label lies in `[0, num_classes)`."""
+    if num_classes is None or labels is None or not len(labels):
+        return
+    if labels.min() >= 0 and labels.max() < num_classes:
+        return
+    bad_mask = (labels < 0) | (labels >= num_classes)
+    bad = np.unique(labels[bad_mask])
+    shown = ", ".join(str(int(v)) for v in bad[:10]) + (", ..." if len(bad) > 10 else "")
+    first_bad = int(np.flatnonzero(bad_mask)[0])
+    raise ValueError(
+        f"{where}: class labels must lie in [0, {num_classes}) ({num_classes} classes); found "
+        f"{int(bad_mask.sum())} of {len(labels)} labels outside it, values {{{shown}}} (first at "
+        f"index {first_bad}). The file does not hold this dataset's labels, or is damaged."
+    )
+
+
 _DIGITS = None
 
 
@@ -287,24 +313,42 @@ def _digits_arrays():
     return _DIGITS
 
 
-def _find_local(key, split, data_dir):
-    """Returns `(images, labels, half_range, searched)`; images None if not found.
+DIGITS_SOURCE = "sklearn:load_digits"
 
-    `images` are in the dataset's own units (uint8 0..255, or 0..16 for digits);
-    `x / half_range - 1` maps them to [-1, 1].
-    """
+
+def _locate_local(key, split, data_dir):
+    """Returns `(images_path, labels_path, searched)` of a local dataset without reading
+    it; the paths are None when no directory searched holds the split (digits:
+    `(DIGITS_SOURCE, None, [])`)."""
     if key == "digits":
-        x, y = _digits_arrays()
-        return x, y, 8.0, []
+        return DIGITS_SOURCE, None, []
     searched = _search_dirs(key, data_dir)
     for _, directory in searched:
         if directory is None or not os.path.isdir(directory):
             continue
         pair = _idx_pair(directory, split)
         if pair is not None:
-            x, y = _read_idx_pair(*pair)
-            return x, y, 127.5, searched
-    return None, None, None, searched
+            return pair[0], pair[1], searched
+    return None, None, searched
+
+
+def _find_local(key, split, data_dir, check_labels=True):
+    """Returns `(images, labels, half_range, searched)`; images None if not found.
+
+    `images` are in the dataset's own units (uint8 0..255, or 0..16 for digits);
+    `x / half_range - 1` maps them to [-1, 1]. With `check_labels`, labels outside
+    `[0, num_classes)` raise ValueError naming the labels file.
+    """
+    images_path, labels_path, searched = _locate_local(key, split, data_dir)
+    if key == "digits":
+        x, y = _digits_arrays()
+        return x, y, 8.0, []
+    if images_path is None:
+        return None, None, None, searched
+    x, y = _read_idx_pair(images_path, labels_path)
+    if check_labels:
+        _check_labels(y, LOCAL_DATASETS[key].num_classes, labels_path)
+    return x, y, 127.5, searched
 
 
 # --------------------------------------------------------------------------- #
@@ -320,17 +364,32 @@ def _brief(err, limit=300):
     return f"{type(err).__name__}: {msg}" if msg else type(err).__name__
 
 
-def _not_found_message(name, split, key, searched, tfds_error):
+def _not_found_message(name, split, key, searched, tfds_error, data_dir=None):
     lines = [f"Dataset {name!r} (split {split!r}) could not be loaded."]
     if key is not None:
         prefix = _IDX_PREFIX.get(split, "train")
-        lines.append(
-            f"No local IDX files ({prefix}-images-idx3-ubyte[.gz] and "
-            f"{prefix}-labels-idx1-ubyte[.gz]) were found in:"
-        )
+        files = f"{prefix}-images-idx3-ubyte[.gz] and {prefix}-labels-idx1-ubyte[.gz]"
+        if data_dir is not None:
+            lines.append(
+                f"data_dir={data_dir} was given, and it is the only place searched: no local IDX "
+                f"files ({files}) were found in:"
+            )
+        else:
+            lines.append(f"No local IDX files ({files}) were found in:")
         for what, d in searched:
-            lines.append(f"  - {d}  ({what})" if d else f"  - {what} (not set)")
-    lines.append(f"TensorFlow Datasets could not provide it either: {tfds_error}")
+            if d is None:
+                lines.append(f"  - {what} (not set)")
+            else:
+                lines.append(f"  - {d}  ({what}{'' if os.path.isdir(d) else ', does not exist'})")
+        if data_dir is not None:
+            other, _, _ = _locate_local(key, split, None)
+            lines.append(
+                f"${DATA_DIR_ENV} and the default locations are not searched when data_dir is given"
+                + (f"; a copy of {key!r} is at {os.path.dirname(other)}: pass that directory or drop "
+                   "data_dir to use it." if other else ".")
+            )
+    where = "" if data_dir is None else f" from data_dir={data_dir}"
+    lines.append(f"TensorFlow Datasets could not provide it{where} either: {tfds_error}")
     lines.append("Ways to get the data:")
     n = 1
     if key is not None:
@@ -356,18 +415,123 @@ def _not_found_message(name, split, key, searched, tfds_error):
     return "\n".join(lines)
 
 
+def _image_to_image_names():
+    """The names `keras_gans.data.paired` serves, for messages: exact names and patterns."""
+    from keras_gans.data import paired
+
+    exact = list(paired.SKIMAGE_TASKS) + list(paired.EDGE_TASKS)
+    patterns = [f"{base}_pair/<a>-<b>" for base in paired.CLASS_NAMES] + ["cycle_gan/<name>"]
+    return exact, patterns
+
+
+def _unknown_name_message(name, tfds_status):
+    """For a name that is no local dataset, directory, image-to-image or TFDS name."""
+    exact, patterns = _image_to_image_names()
+    local = list(LOCAL_DATASETS)
+    lines = [
+        f"Unknown dataset {name!r}. Known names:",
+        f"  - local datasets: {', '.join(local)}",
+        f"  - image-to-image datasets: {', '.join(exact + patterns)} "
+        "(e.g. fashion_mnist_pair/sneaker-ankle_boot)",
+        "  - a directory of images (class subfolders as labels; A/ + B/, side-by-side or "
+        "trainA/ + trainB/ folders for image-to-image data)",
+        f"  - a TensorFlow Datasets name such as cifar10 or celeb_a ({tfds_status}; the catalog "
+        "is at https://www.tensorflow.org/datasets/catalog/overview)",
+    ]
+    candidates = local + exact
+    try:
+        tfds = _import_tfds()
+        candidates += list(tfds.list_builders(with_community_datasets=False))
+    except Exception:  # noqa: BLE001 -- suggestions only.
+        pass
+    close = difflib.get_close_matches(name.lower(), candidates, n=3, cutoff=0.6)
+    if close:
+        lines.append(f"Did you mean {' or '.join(repr(c) for c in close)}?")
+    return "\n".join(lines)
+
+
 def _import_tfds():
     import tensorflow_datasets as tfds
 
     return tfds
 
 
-def _tfds_call(fn, name, split, key, searched):
+def _is_unknown_tfds_name(tfds, err):
+    registered = getattr(getattr(tfds, "core", None), "registered", None)
+    cls = getattr(registered, "DatasetNotFoundError", None)
+    return cls is not None and isinstance(err, cls)
+
+
+_TFDS_LOCK = threading.RLock()
+
+
+@contextlib.contextmanager
+def _tfds_single_attempt():
+    """TFDS asked once: its downloader's retry loop (10 retries with exponential backoff,
+    about 210 s offline before the error) is off while the block runs.
+
+    TFDS has no option for this (`DownloadConfig` has none), so the module constant its
+    downloader reads is set to 0 for the duration, under a lock; without that constant
+    (another TFDS version) the call runs unchanged. A download that fails is retried by
+    running `tfds build <name>`, which keeps TFDS's retries.
+    """
+    try:
+        from tensorflow_datasets.core.download import downloader
+    except Exception:  # noqa: BLE001 -- other TFDS layouts: nothing to switch off.
+        downloader = None
+    with _TFDS_LOCK:
+        old = getattr(downloader, "MAX_RETRIES", None)
+        if old is None:
+            yield
+            return
+        downloader.MAX_RETRIES = 0
+        try:
+            yield
+        finally:
+            downloader.MAX_RETRIES = old
+
+
+def _ask_tfds(fn, name, split, key, searched, data_dir):
+    """Runs `fn(tfds, tfds_name)` once (no download retries), turning any failure into
+    DatasetNotFoundError: an unknown name lists the known ones, other failures join the
+    local-files message."""
+    try:
+        tfds = _import_tfds()
+    except ImportError as e:
+        if key is None:
+            raise DatasetNotFoundError(
+                _unknown_name_message(name, "tensorflow_datasets is not installed here")
+            ) from e
+        raise DatasetNotFoundError(
+            _not_found_message(name, split, key, searched, "tensorflow_datasets is not installed "
+                               "(pip install tensorflow-datasets)", data_dir)
+        ) from e
+    tfds_name = key if key is not None else name
+    if key is None:
+        try:  # no network: the name is looked up in TFDS's registry
+            tfds.builder(tfds_name, data_dir=data_dir)
+        except Exception as e:  # noqa: BLE001
+            if _is_unknown_tfds_name(tfds, e):
+                raise DatasetNotFoundError(
+                    _unknown_name_message(name, f"TFDS has no dataset {name!r}")
+                ) from e
+            # Another failure (a bad config or version): tfds.load below reports it.
+    with _tfds_single_attempt():
+        return _tfds_call(lambda: fn(tfds, tfds_name), name, split, key, searched, data_dir)
+
+
+def _tfds_call(fn, name, split, key, searched, data_dir=None):
     """Runs a TFDS call, turning any failure into DatasetNotFoundError."""
     try:
         return fn()
     except Exception as e:  # noqa: BLE001 -- tfds raises many types offline.
-        raise DatasetNotFoundError(_not_found_message(name, split, key, searched, _brief(e))) from e
+        raise DatasetNotFoundError(
+            _not_found_message(name, split, key, searched, _brief(e), data_dir)
+        ) from e
+
+
+def _tfds_source(tfds_name, data_dir):
+    return f"tfds:{tfds_name}" if data_dir is None else f"tfds:{tfds_name} (data_dir={data_dir})"
 
 
 def _split_size(tfds_info, split):
@@ -491,8 +655,10 @@ def load(
             number of epochs.
         drop_remainder: drop the last partial batch (static batch dimension).
         data_dir: directory with the dataset's files (IDX files, or a TFDS
-            data dir). Defaults to `$KERAS_GANS_DATA_DIR`, then the system
-            locations listed in the module docstring.
+            data dir). When given it is the only place searched (no fallback to
+            another copy: `DatasetNotFoundError` names it). Defaults to
+            `$KERAS_GANS_DATA_DIR`, then the system locations listed in the
+            module docstring. `source_of` says which source is read.
         cache: `True` caches the decoded, scaled (and resized) images in
             memory before shuffling when they fit in `MAX_MEMORY_CACHE_BYTES`;
             a string caches to that file path; `False` recomputes every epoch.
@@ -507,8 +673,11 @@ def load(
         dicts `{"source", "target"}` / `{"a", "b"}` for image-to-image data.
 
     Raises:
-        ValueError: an argument is invalid.
-        DatasetNotFoundError: no local files and TFDS cannot provide it.
+        ValueError: an argument is invalid; with `with_labels=True`, a local
+            labels file holds labels outside `[0, num_classes)`.
+        DatasetNotFoundError: no local files and TFDS cannot provide it (asked
+            once, no download retries), or an unknown name (the message lists
+            the known ones).
         IDXFormatError: a local IDX file is corrupt or truncated.
     """
     name = _check_name(name)
@@ -540,7 +709,7 @@ def load(
     key = _local_key(name)
     searched = []
     if key is not None:
-        x, y, half_range, searched = _find_local(key, split, data_dir)
+        x, y, half_range, searched = _find_local(key, split, data_dir, check_labels=with_labels)
         if x is not None:
             ds = _numpy_dataset(x, y, half_range, size, with_labels)
             example_shape = (size or x.shape[1:3]) + (x.shape[3],)
@@ -550,15 +719,12 @@ def load(
                 cache=cache, name=name,
             )
 
-    tfds = _import_tfds()
-    tfds_name = key if key is not None else name
-    read_config = tfds.ReadConfig(shuffle_seed=seed)
-    ds, tfds_info = _tfds_call(
-        lambda: tfds.load(
+    ds, tfds_info = _ask_tfds(
+        lambda tfds, tfds_name: tfds.load(
             tfds_name, split=split, data_dir=data_dir, as_supervised=False,
-            shuffle_files=shuffle, read_config=read_config, with_info=True,
+            shuffle_files=shuffle, read_config=tfds.ReadConfig(shuffle_seed=seed), with_info=True,
         ),
-        name, split, key, searched,
+        name, split, key, searched, data_dir,
     )
     spec = ds.element_spec
     if not isinstance(spec, dict) or "image" not in spec:
@@ -628,13 +794,11 @@ def load_numpy(name, split="train", data_dir=None, **kwargs):
                 x = to_uint8(x.astype(np.float32) / half_range - 1.0)
             return np.array(x, copy=True), np.array(y, copy=True)
 
-    tfds = _import_tfds()
-    tfds_name = key if key is not None else name
     # Not `batch_size=-1`: with unknown split sizes (e.g. under
     # `tfds.testing.mock_data`) it aborts the process (std::length_error).
-    ds = _tfds_call(
-        lambda: tfds.load(tfds_name, split=split, data_dir=data_dir, as_supervised=False),
-        name, split, key, searched,
+    ds = _ask_tfds(
+        lambda tfds, tfds_name: tfds.load(tfds_name, split=split, data_dir=data_dir, as_supervised=False),
+        name, split, key, searched, data_dir,
     )
     spec = ds.element_spec
     if "image" not in spec:
@@ -680,8 +844,8 @@ def info(name, data_dir=None, **kwargs):
     key = _local_key(name)
     if key is not None:
         return LOCAL_DATASETS[key]
-    tfds = _import_tfds()
-    builder = _tfds_call(lambda: tfds.builder(name, data_dir=data_dir), name, "train", None, [])
+    builder = _ask_tfds(lambda tfds, tfds_name: tfds.builder(tfds_name, data_dir=data_dir),
+                        name, "train", None, [], data_dir)
     features = builder.info.features
     if "image" not in features:
         raise ValueError(f"TFDS dataset {name!r} has no 'image' feature (features: {sorted(features)}).")
@@ -694,6 +858,58 @@ def info(name, data_dir=None, **kwargs):
         num_classes=None if num_classes is None else int(num_classes),
         num_examples=splits,
     )
+
+
+def source_of(name, split="train", data_dir=None):
+    """Which source `load` / `load_numpy` read for these arguments, as a string to log.
+
+    Resolved the way the loaders resolve it (same search, same order), without reading
+    any images:
+
+    * a local IDX dataset: the images file, e.g.
+      `"/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"` (its labels
+      file lies beside it);
+    * scikit-learn's digits: `"sklearn:load_digits"`;
+    * TFDS: `"tfds:mnist"`, or `"tfds:mnist (data_dir=/abs/dir)"` with a `data_dir`
+      (also when local files are missing and the loaders fall back to TFDS);
+    * a directory: its absolute path;
+    * image-to-image datasets: `"skimage:<task>"` for the scikit-image photo tasks,
+      the source of the base dataset for `fashion_mnist_edges2item` and
+      `<base>_pair/<a>-<b>`, `"tfds:cycle_gan/<name>"` for CycleGAN's sets.
+
+    Args:
+        name, split, data_dir: as in `load`.
+
+    Raises:
+        ValueError: an invalid argument (as `load`).
+        DatasetNotFoundError: a path that is no directory.
+    """
+    name = _check_name(name)
+    routed = _route(name, split)
+    if routed is not None:
+        from keras_gans.data import paired
+
+        if name in paired.SKIMAGE_TASKS:
+            return f"skimage:{name}"
+        if name in paired.EDGE_TASKS:
+            return source_of(paired.EDGE_TASKS[name], split, data_dir)
+        m = paired._PAIR_RE.match(name)
+        if m and m.group("base") in paired.CLASS_NAMES:
+            return source_of(m.group("base"), split, data_dir)
+        if os.path.isdir(os.path.expanduser(name)):
+            return os.path.abspath(os.path.expanduser(name))
+        if name.split("/")[0] == "cycle_gan":
+            return _tfds_source(name, _check_data_dir(data_dir))
+        routed.info(name)  # a missing path: raises DatasetNotFoundError naming it
+        return name
+    split = _check_split(name, split)
+    data_dir = _check_data_dir(data_dir)
+    key = _local_key(name)
+    if key is not None:
+        images_path, _, _ = _locate_local(key, split, data_dir)
+        if images_path is not None:
+            return images_path
+    return _tfds_source(key or name, data_dir)
 
 
 def to_uint8(images):

@@ -1352,6 +1352,12 @@ def route(name, split=None):
     """
     if _images._local_key(name) is not None:
         return None
+    from keras_gans.data import sequences, super_resolution  # here: both import this module
+
+    if super_resolution.parse_name(name) is not None:
+        return Route(super_resolution.load_named, super_resolution.info_super_resolution, super_resolution.no_numpy)
+    if sequences.is_sequence_name(name):
+        return Route(sequences.load_named, sequences.info_sequences, sequences.numpy_named)
     if name in SKIMAGE_TASKS or name in EDGE_TASKS:
         return Route(load_paired, paired_info, _no_numpy)
     m = _PAIR_RE.match(name)

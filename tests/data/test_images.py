@@ -215,9 +215,8 @@ def test_data_dir_then_env_then_default_precedence(tmp_path, monkeypatch):
 
     np.testing.assert_array_equal(data.load_numpy("mnist", data_dir=tmp_path / "a")[0], a["train"][0])
     np.testing.assert_array_equal(data.load_numpy("mnist")[0], b["train"][0])
-    # An explicit data_dir without the files falls back to the env dir.
-    (tmp_path / "empty").mkdir()
-    np.testing.assert_array_equal(data.load_numpy("mnist", data_dir=tmp_path / "empty")[0], b["train"][0])
+    # An explicit data_dir without the files is an error (not the env dir's copy):
+    # test_explicit_data_dir_is_the_only_place_searched.
     # data_dir/<name>/ works too.
     c = make_idx_dataset(tmp_path / "c" / "mnist", offset=3)
     np.testing.assert_array_equal(data.load_numpy("mnist", data_dir=tmp_path / "c")[0], c["train"][0])
@@ -469,3 +468,150 @@ def test_bad_arguments_for_load_numpy_and_info():
         data.load_numpy("fashion_mnist", split="valid")
     with pytest.raises(ValueError, match="name must be a non-empty string"):
         data.info("  ")
+
+
+# --------------------------------------------------------------------------- #
+# Faults and bad input (issue 10): data_dir, sources, TFDS offline, names, labels
+# --------------------------------------------------------------------------- #
+
+
+@pytest.fixture
+def tfds_load_calls(monkeypatch, tmp_path):
+    """tfds.load fails as offline and records its keyword arguments; no system copies."""
+    tfds = pytest.importorskip("tensorflow_datasets")
+    calls = []
+
+    def fail(name, **kwargs):
+        calls.append((name, kwargs))
+        raise RuntimeError("simulated: no network here")
+
+    monkeypatch.setattr(tfds, "load", fail)
+    monkeypatch.setattr(images_mod, "SYSTEM_DATA_ROOTS", (str(tmp_path / "system"),))
+    return calls
+
+
+def test_explicit_data_dir_is_the_only_place_searched(tmp_path, monkeypatch, tfds_load_calls):
+    """An empty or wrong data_dir fails naming it; it never falls back to another copy."""
+    make_idx_dataset(tmp_path / "system" / "fashion-mnist", offset=1)  # "the system copy"
+    make_idx_dataset(tmp_path / "env", offset=2)
+    monkeypatch.setenv(data.DATA_DIR_ENV, str(tmp_path / "env"))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for loader in (data.load, data.load_numpy):
+        with pytest.raises(data.DatasetNotFoundError) as e:
+            loader("fashion_mnist", data_dir=empty)
+        msg = str(e.value)
+        assert f"data_dir={empty} was given, and it is the only place searched" in msg
+        assert "train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz]" in msg
+        for d in (empty, empty / "fashion_mnist", empty / "fashion-mnist"):
+            assert f"  - {d}  (data_dir" in msg
+        assert str(tmp_path / "env") not in msg.split("a copy of")[0]  # not searched
+        # The copy that was *not* used is pointed at, and TFDS was asked for data_dir.
+        assert f"a copy of 'fashion_mnist' is at {tmp_path / 'env'}" in msg
+        assert f"could not provide it from data_dir={empty} either" in msg
+        assert tfds_load_calls[-1][0] == "fashion_mnist"
+        assert tfds_load_calls[-1][1]["data_dir"] == str(empty)
+    # A data_dir that does not exist says so.
+    with pytest.raises(data.DatasetNotFoundError, match=r"nowhere  \(data_dir, does not exist\)"):
+        data.load("mnist", data_dir=tmp_path / "nowhere")
+    # Without data_dir the env copy is read (and with the right data_dir, that one).
+    np.testing.assert_array_equal(data.load_numpy("fashion_mnist")[0][:, 5, 5, 0] % 10, 2)
+    monkeypatch.delenv(data.DATA_DIR_ENV)
+    np.testing.assert_array_equal(data.load_numpy("fashion_mnist")[0][:, 5, 5, 0] % 10, 1)
+
+
+def test_source_of_names_what_the_loaders_read(tmp_path, monkeypatch):
+    monkeypatch.setattr(images_mod, "SYSTEM_DATA_ROOTS", (str(tmp_path / "system"),))
+    make_idx_dataset(tmp_path / "system" / "fashion-mnist", offset=1, gz=True)
+    make_idx_dataset(tmp_path / "mine" / "mnist", offset=3, gz=False)
+    system = str(tmp_path / "system" / "fashion-mnist")
+
+    assert data.source_of("fashion_mnist") == os.path.join(system, "train-images-idx3-ubyte.gz")
+    assert data.source_of("fashion-mnist", "test") == os.path.join(system, "t10k-images-idx3-ubyte.gz")
+    mine = data.source_of("mnist", data_dir=tmp_path / "mine")
+    assert mine == str(tmp_path / "mine" / "mnist" / "train-images-idx3-ubyte")
+    # The file named is the one read: offset 3 is mine.
+    np.testing.assert_array_equal(data.read_idx(mine), data.load_numpy("mnist", data_dir=tmp_path / "mine")[0][..., 0])
+    monkeypatch.setenv(data.DATA_DIR_ENV, str(tmp_path / "mine"))
+    assert data.source_of("mnist") == mine
+    monkeypatch.delenv(data.DATA_DIR_ENV)
+    # No local copy: the loaders go to TFDS, and say so.
+    assert data.source_of("mnist") == "tfds:mnist"
+    assert data.source_of("cifar10", data_dir=tmp_path) == f"tfds:cifar10 (data_dir={tmp_path})"
+    assert data.source_of("digits") == "sklearn:load_digits"
+    # Directories and the image-to-image names.
+    (tmp_path / "pics").mkdir()
+    assert data.source_of(str(tmp_path / "pics")) == str(tmp_path / "pics")
+    assert data.source_of("skimage_edges2photo") == "skimage:skimage_edges2photo"
+    assert data.source_of("fashion_mnist_edges2item", "test") == os.path.join(system, "t10k-images-idx3-ubyte.gz")
+    assert data.source_of("fashion_mnist_pair/sneaker-ankle_boot") == os.path.join(system, "train-images-idx3-ubyte.gz")
+    assert data.source_of("cycle_gan/horse2zebra", "train") == "tfds:cycle_gan/horse2zebra"
+    with pytest.raises(data.DatasetNotFoundError, match="neither an existing directory"):
+        data.source_of(str(tmp_path / "no" / "such" / "dir"))
+    with pytest.raises(ValueError, match="got 'valid'"):
+        data.source_of("mnist", split="valid")
+
+
+def test_offline_tfds_is_asked_once_without_retries(tmp_path, monkeypatch):
+    """A real TFDS download from a closed port: TFDS's retry loop (10 retries, exponential
+    backoff: ~200 s) is off, so the error comes at once and joins the local-files message."""
+    pytest.importorskip("tensorflow_datasets")
+    import socket
+    import time
+
+    from tensorflow_datasets.core.download import downloader
+    from tensorflow_datasets.image_classification import mnist as tfds_mnist
+
+    with socket.socket() as sock:  # a local port nothing listens on: connection refused
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setattr(tfds_mnist.MNIST, "URL", f"http://127.0.0.1:{port}/mnist/")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    monkeypatch.setattr(images_mod, "SYSTEM_DATA_ROOTS", (str(tmp_path / "system"),))
+    retries = downloader.MAX_RETRIES
+    start = time.monotonic()
+    with pytest.raises(data.DatasetNotFoundError) as e:
+        data.load("mnist", data_dir=tmp_path / "tfds")
+    elapsed = time.monotonic() - start
+    assert elapsed < 30, f"TFDS took {elapsed:.0f} s: it retried"
+    msg = str(e.value)
+    assert "No local IDX files" not in msg and f"data_dir={tmp_path / 'tfds'} was given" in msg
+    assert f"127.0.0.1', port={port}" in msg or f"127.0.0.1:{port}" in msg  # TFDS's own error
+    assert "Ways to get the data" in msg and "tfds build mnist" in msg
+    assert downloader.MAX_RETRIES == retries  # restored for other TFDS users
+
+
+@pytest.mark.parametrize("loader", ["load", "load_numpy", "info"])
+def test_unknown_name_lists_the_known_names(loader):
+    pytest.importorskip("tensorflow_datasets")
+    with pytest.raises(data.DatasetNotFoundError) as e:
+        getattr(data, loader)("mnits")
+    msg = str(e.value)
+    assert msg.startswith("Unknown dataset 'mnits'. Known names:")
+    for known in ("fashion_mnist, mnist, digits", "skimage_edges2photo", "skimage_blur2sharp",
+                  "fashion_mnist_edges2item", "fashion_mnist_pair/<a>-<b>", "cycle_gan/<name>",
+                  "a directory of images", "TFDS has no dataset 'mnits'"):
+        assert known in msg
+    assert "Did you mean 'mnist'" in msg
+    assert "tfds build" not in msg and "internet" not in msg  # not told to download it
+
+
+def test_labels_outside_the_classes_are_an_error_naming_the_file(tmp_path):
+    make_idx_dataset(tmp_path, n_train=6)
+    labels_file = str(tmp_path / "train-labels-idx1-ubyte.gz")
+    write_idx(tmp_path / "train-labels-idx1-ubyte", np.array([0, 3, 10, 12, 10, 9], np.uint8), gz=True)
+    expected = (rf"{labels_file}: class labels must lie in \[0, 10\) \(10 classes\); found 3 of 6 "
+                r"labels outside it, values \{10, 12\} \(first at index 2\)")
+    with pytest.raises(ValueError, match=expected):
+        data.load("mnist", data_dir=tmp_path, with_labels=True)
+    with pytest.raises(ValueError, match=expected):
+        data.load_numpy("mnist", data_dir=tmp_path)
+    # Images alone do not use the labels.
+    assert len(list(data.load("mnist", data_dir=tmp_path, batch_size=None))) == 6
+    # Negative labels (an int32 IDX file), in the test split.
+    write_idx(tmp_path / "t10k-labels-idx1-ubyte", np.array([-1, 0, 1], np.int32), gz=True)
+    with pytest.raises(ValueError, match=r"t10k-labels-idx1-ubyte.gz: .*\[0, 10\).*values \{-1\}"):
+        data.load("mnist", split="test", data_dir=tmp_path, with_labels=True)
+    # In range: fine.
+    make_idx_dataset(tmp_path, n_train=6)
+    assert data.load_numpy("mnist", data_dir=tmp_path)[1].max() <= 9
