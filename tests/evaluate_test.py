@@ -115,7 +115,7 @@ def test_cli_missing_saved_model_is_a_clear_error(tmp_path):
         [sys.executable, "-m", "zoo.evaluate", f"--saved_model={tmp_path}/nope", "--verbose=0"],
         cwd=REPO, capture_output=True, text=True, timeout=300, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"),
     )
-    assert result.returncode == 1
+    assert result.returncode == 2  # a user error: one line, exit 2 (zoo.common.cli)
     assert f"--saved_model='{tmp_path}/nope' does not exist" in result.stderr
 
 

@@ -256,6 +256,6 @@ def test_script_rejects_bad_flags(tmp_path, flag, message):
     cmd = [sys.executable, "-m", "zoo.mode_collapse.fmnist", flag, f"--output_dir={tmp_path / 'o'}"]
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120,
                           env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
-    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert proc.returncode == 2, proc.stderr[-2000:]
     assert message in proc.stderr
     assert not (tmp_path / "o").exists()  # nothing was started

@@ -269,17 +269,13 @@ def define_flags():
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
-    try:
-        result = evaluate(
-            saved_model=FLAGS.saved_model, dataset=FLAGS.dataset, split=FLAGS.split,
-            num_samples=FLAGS.num_samples, extractor=FLAGS.extractor, seed=FLAGS.seed,
-            batch_size=FLAGS.batch_size, latent_distribution=FLAGS.latent_distribution,
-            real_vs_real=FLAGS.real_vs_real, num_real=FLAGS.num_real, data_dir=FLAGS.data_dir,
-            verbose=FLAGS.verbose,
-        )
-    except (FileNotFoundError, ValueError, extractors_lib.InceptionWeightsUnavailableError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
+    result = evaluate(
+        saved_model=FLAGS.saved_model, dataset=FLAGS.dataset, split=FLAGS.split,
+        num_samples=FLAGS.num_samples, extractor=FLAGS.extractor, seed=FLAGS.seed,
+        batch_size=FLAGS.batch_size, latent_distribution=FLAGS.latent_distribution,
+        real_vs_real=FLAGS.real_vs_real, num_real=FLAGS.num_real, data_dir=FLAGS.data_dir,
+        verbose=FLAGS.verbose,
+    )
     result["command"] = "python -m zoo.evaluate " + " ".join(sys.argv[1:])
     print(format_result(result))
     if FLAGS.output:
@@ -291,5 +287,8 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    from zoo.common.cli import run_app
+
     define_flags()
-    app.run(main)
+    # Missing ImageNet weights (a RuntimeError) is the user's to fix as well.
+    run_app(main, user_errors=(extractors_lib.InceptionWeightsUnavailableError,))

@@ -49,4 +49,6 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    from zoo.common.cli import run_app
+
+    run_app(main)

@@ -17,8 +17,6 @@ sample grid per variant (seed 0) into ``--output_dir``.
         --variant_steps=wgan_gp:200     # slow presets may get fewer generator updates
 """
 
-import sys
-
 from absl import app, flags
 
 from zoo.mode_collapse.class_coverage import (DEFAULT_VARIANTS, BenchmarkConfig, parse_variant_steps,
@@ -47,27 +45,23 @@ flags.DEFINE_integer("verbose", 1, "0 silent, 1 one line per run.")
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
-    try:
-        config = BenchmarkConfig(
-            output_dir=FLAGS.output_dir,
-            variants=tuple(FLAGS.variants),
-            seeds=FLAGS.seeds,
-            steps=FLAGS.steps,
-            variant_steps=parse_variant_steps(FLAGS.variant_steps),
-            num_samples=FLAGS.num_samples,
-            min_share=FLAGS.min_share,
-            dataset=FLAGS.dataset,
-            split=FLAGS.split,
-            real_baseline=FLAGS.real_baseline,
-            steps_per_execution=FLAGS.steps_per_execution,
-            jit_compile=FLAGS.jit_compile,
-            grid_columns=FLAGS.grid_columns,
-            verbose=FLAGS.verbose,
-        )
-        config.validate()
-    except ValueError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
+    config = BenchmarkConfig(
+        output_dir=FLAGS.output_dir,
+        variants=tuple(FLAGS.variants),
+        seeds=FLAGS.seeds,
+        steps=FLAGS.steps,
+        variant_steps=parse_variant_steps(FLAGS.variant_steps),
+        num_samples=FLAGS.num_samples,
+        min_share=FLAGS.min_share,
+        dataset=FLAGS.dataset,
+        split=FLAGS.split,
+        real_baseline=FLAGS.real_baseline,
+        steps_per_execution=FLAGS.steps_per_execution,
+        jit_compile=FLAGS.jit_compile,
+        grid_columns=FLAGS.grid_columns,
+        verbose=FLAGS.verbose,
+    )
+    config.validate()
     result = run(config, log=lambda line: print(line, flush=True))
     print(result["table"])
     print("\n".join(f"{k}: {v}" for k, v in result["files"].items()))
@@ -75,4 +69,6 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    from zoo.common.cli import run_app
+
+    run_app(main)
