@@ -1,7 +1,9 @@
 """Callbacks for GAN training: sample grids written during ``fit``."""
 
+import json
 import math
 import os
+import re
 
 import keras
 import numpy as np
@@ -46,8 +48,86 @@ def save_image_grid(images, path, columns=None, scale=1, padding=2):
     return path
 
 
+class BackupError(ValueError):
+    """A backup that cannot be resumed from (damaged, incomplete, or of another run)."""
+
+
+class TrainingDiverged(RuntimeError):
+    """Training stopped because a logged loss became NaN or infinite."""
+
+
+METADATA_FILE = "training_metadata.json"
+_WEIGHTS_RE = re.compile(r"^ckpt-(\d+)\.weights\.h5$")
+
+
+def _finite_logs(logs, model=None):
+    """``(key, value)`` of the first non-finite number in ``logs``, or ``None``; with
+    ``model``, only the keys of its own metrics (its losses; not scores that callbacks add,
+    such as an unscored epoch's NaN FID)."""
+    names = None if model is None else {m.name for m in model.metrics}
+    for key, value in (logs or {}).items():
+        if names is not None and key not in names:
+            continue
+        try:
+            number = float(np.asarray(value))
+        except (TypeError, ValueError):
+            continue
+        if not math.isfinite(number):
+            return key, number
+    return None
+
+
+def latest_backup(backup_dir):
+    """``(weights path, metadata dict)`` of the backup in ``backup_dir``, or ``None`` when the
+    directory holds none. Raises :class:`BackupError` (one line naming the file and what to
+    do) for a damaged or incomplete backup."""
+    meta_path = os.path.join(backup_dir, METADATA_FILE)
+    if not os.path.exists(meta_path):
+        leftovers = [f for f in os.listdir(backup_dir) if f.endswith(".h5")] if os.path.isdir(backup_dir) else []
+        if leftovers:
+            raise BackupError(
+                f"{backup_dir} holds weights ({', '.join(sorted(leftovers))}) but no {METADATA_FILE}: an "
+                f"incomplete or foreign backup; delete {backup_dir} (or pass --restart) to start over."
+            )
+        return None
+    try:
+        with open(meta_path) as f:
+            meta = json.load(f)
+        weights = os.path.join(backup_dir, meta["weights"])
+        int(meta["epoch"]), int(meta["step"])
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise BackupError(
+            f"{meta_path} is damaged ({type(err).__name__}: {err}); delete {backup_dir} (or pass --restart) "
+            "to start over."
+        ) from None
+    if not os.path.isfile(weights):
+        raise BackupError(
+            f"{meta_path} names {weights}, which is missing; delete {backup_dir} (or pass --restart) to "
+            "start over."
+        )
+    if meta.get("bytes") is not None and os.path.getsize(weights) != meta["bytes"]:
+        raise BackupError(
+            f"{weights} has {os.path.getsize(weights)} bytes, its metadata says {meta['bytes']}: a damaged "
+            f"backup; delete {backup_dir} (or pass --restart) to start over."
+        )
+    return weights, meta
+
+
 class ResumableBackup(keras.callbacks.BackupAndRestore):
-    """Keras' ``BackupAndRestore`` that also backs up at the end of every epoch.
+    """Keras' ``BackupAndRestore`` made safe against any interrupt, checked on resume, and
+    backing up at the end of every epoch too.
+
+    Saving: the weights go to a new file ``ckpt-<n>.weights.h5`` (written under a temporary
+    name, then renamed), then ``training_metadata.json`` (epoch, batch, step, the weights
+    file's name and size, and ``fingerprint``) is replaced atomically, and only then are
+    older weights deleted. A kill at any instant leaves a metadata file that names complete
+    weights. A save is skipped when the latest logs or any weight are NaN / infinite, so a
+    diverging run never overwrites its last good backup.
+
+    Resuming (at ``on_train_begin``): a damaged or incomplete backup, one whose
+    ``fingerprint`` differs (another preset or options), or weights that do not load raise
+    :class:`BackupError` with one line that names the file and what to do. ``resumed``
+    then holds ``{"epoch", "step", "file"}`` (``None`` for a fresh start).
 
     With an integer ``save_freq`` Keras saves only every ``save_freq`` batches, and records a
     save made at an epoch's last batch as "in that epoch": a resumed ``fit`` then trains that
@@ -55,13 +135,194 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
     epoch end as well records the finished epoch, so an interrupted run loses at most
     ``min(save_freq, one epoch)`` batches and a finished run continues exactly where it stopped
     when ``fit`` is called again with more epochs.
+
+    Args:
+        backup_dir: the directory of the backup.
+        save_freq: ``"epoch"`` or a number of batches.
+        fingerprint: a JSON-able dict that identifies the run's configuration (the zoo
+            passes the preset and the model's config); compared on resume.
+        delete_checkpoint: as Keras' (default False: keep the backup after training).
     """
 
+    def __init__(self, backup_dir, save_freq="epoch", fingerprint=None, delete_checkpoint=False):
+        super().__init__(backup_dir, save_freq=save_freq, delete_checkpoint=delete_checkpoint)
+        self.fingerprint = fingerprint
+        self.resumed = None
+        self.skipped_saves = 0
+        self._counter = _StepCounter()
+        self._last_logs = None
+
+    # ------------------------------------------------------------------ resume
+    def on_train_begin(self, logs=None):
+        self._load_model()
+
+    def _load_model(self):
+        found = latest_backup(self.backup_dir)
+        if found is None:
+            return
+        weights, meta = found
+        saved = meta.get("fingerprint")
+        if self.fingerprint is not None and saved != _jsonable(self.fingerprint):
+            differs = sorted(k for k in set(saved or {}) | set(self.fingerprint)
+                             if (saved or {}).get(k) != _jsonable(self.fingerprint).get(k))
+            raise BackupError(
+                f"{os.path.join(self.backup_dir, METADATA_FILE)} is a backup of another configuration "
+                f"(differs in {differs}: {_brief(saved, differs)} there, {_brief(self.fingerprint, differs)} now); "
+                f"use another --output_dir, or delete {self.backup_dir} (or pass --restart) to start over."
+            )
+        try:
+            self.model.load_weights(weights)
+        except Exception as err:  # h5py and Keras raise many kinds
+            raise BackupError(
+                f"{weights} does not load into this model ({type(err).__name__}: {str(err).splitlines()[0]}); "
+                f"delete {self.backup_dir} (or pass --restart) to start over."
+            ) from None
+        self.model._initial_epoch = int(meta["epoch"])
+        self._counter = _StepCounter(int(meta["step"]))
+        self.resumed = {"epoch": int(meta["epoch"]), "step": int(meta["step"]), "file": weights}
+
+    # ------------------------------------------------------------------ save
+    def on_epoch_begin(self, epoch, logs=None):
+        self._counter.epoch_begin()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._counter.batch_end(batch)
+        self._last_logs = logs
+        super().on_train_batch_end(batch, logs)
+
     def on_epoch_end(self, epoch, logs=None):
+        self._last_logs = logs
         super().on_epoch_end(epoch, logs)
         if self.save_freq != "epoch":  # "epoch" mode already saved
             self._batches_seen_since_last_saving = 0
             self._save_model()
+
+    def _healthy(self):
+        if _finite_logs(self._last_logs, self.model) is not None:
+            return False
+        return all(np.isfinite(np.asarray(v)).all() for v in self.model.trainable_weights)
+
+    def _save_model(self):
+        if not self._healthy():
+            self.skipped_saves += 1
+            return
+        os.makedirs(self.backup_dir, exist_ok=True)
+        previous = latest_backup_quietly(self.backup_dir)
+        number = previous[1] + 1 if previous else 1
+        name = f"ckpt-{number}.weights.h5"
+        partial = os.path.join(self.backup_dir, f"partial-{os.getpid()}.weights.h5")
+        self.model.save_weights(partial, overwrite=True)
+        _fsync(partial)
+        final = os.path.join(self.backup_dir, name)
+        os.replace(partial, final)
+        meta = {"epoch": self._current_epoch, "batch": self._last_batch_seen, "step": self._counter.steps,
+                "weights": name, "bytes": os.path.getsize(final), "fingerprint": _jsonable(self.fingerprint)}
+        meta_partial = os.path.join(self.backup_dir, f"partial-{os.getpid()}.json")
+        with open(meta_partial, "w") as f:
+            json.dump(meta, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(meta_partial, os.path.join(self.backup_dir, METADATA_FILE))
+        _fsync_dir(self.backup_dir)
+        for other in os.listdir(self.backup_dir):
+            if other != name and (_WEIGHTS_RE.match(other) or other.startswith("partial-")):
+                try:
+                    os.remove(os.path.join(self.backup_dir, other))
+                except OSError:
+                    pass
+
+
+class _StepCounter:
+    """Counts the train steps of a ``fit`` from the batch indices Keras reports (which jump
+    by ``steps_per_execution``) and restart at 0 each epoch."""
+
+    def __init__(self, start=0):
+        self.steps, self._last = start, -1
+
+    def epoch_begin(self):
+        self._last = -1
+
+    def batch_end(self, batch):
+        self.steps += max(int(batch) - self._last, 0)
+        self._last = int(batch)
+        return self.steps
+
+
+def latest_backup_quietly(backup_dir):
+    """``(name, number)`` of the newest ``ckpt-<n>`` weights file in ``backup_dir``, or None."""
+    numbers = [(int(m.group(1)), f) for f in os.listdir(backup_dir) if (m := _WEIGHTS_RE.match(f))]
+    if not numbers:
+        return None
+    number, name = max(numbers)
+    return name, number
+
+
+def _jsonable(value):
+    return json.loads(json.dumps(value, sort_keys=True, default=str)) if value is not None else None
+
+
+def _brief(fingerprint, keys):
+    fingerprint = _jsonable(fingerprint) or {}
+    parts = []
+    for k in keys:
+        v = json.dumps(fingerprint.get(k), sort_keys=True)
+        parts.append(f"{k}={v if len(v) <= 60 else v[:57] + '...'}")
+    return ", ".join(parts)
+
+
+def _fsync(path):
+    with open(path, "rb") as f:
+        os.fsync(f.fileno())
+
+
+def _fsync_dir(path):
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+class StopOnDivergence(keras.callbacks.Callback):
+    """Stops training when any loss the model logs (its metrics) is NaN or infinite.
+
+    Keras' ``TerminateOnNaN`` watches only ``logs["loss"]``, which adversarial models do not
+    log. ``diverged`` then holds ``{"epoch", "batch", "step", "key", "value"}`` (``None``
+    while training is healthy; ``step`` counts from ``start_step``, steps trained before this
+    ``fit``, e.g. a resumed backup's); the runner keeps the last good backup, exports nothing and
+    reports it. Put it before :class:`ResumableBackup`, which also refuses to save non-finite
+    state."""
+
+    def __init__(self):
+        super().__init__()
+        self.diverged = None
+        self.start_step = 0
+        self._epoch = 0
+        self._counter = _StepCounter()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+        self._counter.epoch_begin()
+
+    def on_train_batch_end(self, batch, logs=None):
+        steps = self._counter.batch_end(batch)
+        bad = _finite_logs(logs, self.model)
+        if bad is not None and self.diverged is None:
+            self.diverged = {"epoch": self._epoch + 1, "batch": int(batch) + 1, "step": self.start_step + steps,
+                             "key": bad[0], "value": str(bad[1])}
+            self.model.stop_training = True
+
+    def on_epoch_end(self, epoch, logs=None):
+        bad = _finite_logs(logs, self.model)
+        if bad is not None and self.diverged is None:
+            self.diverged = {"epoch": epoch + 1, "batch": None, "step": self.start_step + self._counter.steps,
+                             "key": bad[0], "value": str(bad[1])}
+            self.model.stop_training = True
 
 
 class StandingStatistics(keras.callbacks.Callback):

@@ -85,6 +85,8 @@ def fit_distributed(model, dataset, epochs, steps_per_epoch, strategy, callbacks
             callback_list.on_train_batch_begin(batch)
             logs = {k: float(v) for k, v in step(iterator).items()}
             callback_list.on_train_batch_end(batch, logs)
+            if model.stop_training:  # e.g. StopOnDivergence: stop at this step
+                break
         callback_list.on_epoch_end(epoch, logs)
         if model.stop_training:
             break

@@ -17,6 +17,8 @@ once; ``keras.export.ExportArchive`` stored every variable twice (measured: 11.6
 import json
 import os
 import re
+import shutil
+import tempfile
 
 import keras
 import tensorflow as tf
@@ -30,22 +32,52 @@ def next_version(base_dir):
     return max(versions, default=0) + 1
 
 
-def latent_serving_function(generator, latent_dim, conditional):
+def latent_serving_function(generator, latent_dim, num_classes=None):
     """A ``tf.function`` ``(latents[, labels]) -> {"images": ...}`` over ``generator`` in
-    inference mode (float32 ``[N, latent_dim]`` latents, int32 ``[N]`` labels)."""
+    inference mode (float32 ``[N, latent_dim]`` latents; int32 ``[N]`` labels when
+    ``num_classes`` is set).
+
+    The inputs are checked inside the graph, so every caller (TF Serving, a loaded
+    SavedModel) gets an ``InvalidArgumentError`` that says what was expected: latents of
+    another shape than ``[N, latent_dim]``, labels outside ``[0, num_classes)`` (an embedding
+    lookup would map -1 to the last class) or of another length than the latents."""
     signature = [tf.TensorSpec([None, latent_dim], tf.float32, name="latents")]
-    if conditional:
-        signature.append(tf.TensorSpec([None], tf.int32, name="labels"))
 
-        @tf.function(input_signature=signature)
-        def serve(latents, labels):
-            return {"images": tf.cast(generator([latents, labels], training=False), tf.float32)}
+    def checked_latents(latents):
+        # Rank 2 is checked through the size (N * latent_dim elements): the rank itself is
+        # constant-folded from the signature's [None, latent_dim] when the graph is run.
+        shape = tf.shape(latents)
+        ok = tf.logical_and(tf.equal(tf.size(latents), tf.reduce_prod(shape[:1]) * latent_dim),
+                            tf.reduce_all(tf.equal(shape[1:], latent_dim)))
+        check = tf.debugging.Assert(
+            ok, [f"latents must have shape [N, {latent_dim}] (latent_dim={latent_dim}); received shape", shape])
+        with tf.control_dependencies([check]):
+            return tf.identity(latents)
 
-    else:
+    if not num_classes:
 
         @tf.function(input_signature=signature)
         def serve(latents):
-            return {"images": tf.cast(generator(latents, training=False), tf.float32)}
+            return {"images": tf.cast(generator(checked_latents(latents), training=False), tf.float32)}
+
+        return serve
+
+    @tf.function(input_signature=signature + [tf.TensorSpec([None], tf.int32, name="labels")])
+    def serve(latents, labels):
+        latents = checked_latents(latents)
+        in_range = tf.reduce_all(tf.logical_and(labels >= 0, labels < num_classes))
+        checks = [
+            tf.debugging.Assert(
+                in_range, [f"labels must be class ids in [0, {num_classes}) (num_classes={num_classes}); received",
+                           labels], summarize=20),
+            tf.debugging.Assert(
+                tf.equal(tf.shape(labels)[0], tf.shape(latents)[0]),
+                ["labels and latents must have the same length N; received labels of length",
+                 tf.shape(labels)[0], "and latents of length", tf.shape(latents)[0]]),
+        ]
+        with tf.control_dependencies(checks):
+            labels = tf.identity(labels)
+        return {"images": tf.cast(generator([latents, labels], training=False), tf.float32)}
 
     return serve
 
@@ -78,11 +110,27 @@ def write_saved_model(base_dir, functions, variables, metadata, version=None):
     module = _Serving()
     for name, fn in functions.items():
         setattr(module, name, fn)
-    tf.saved_model.save(module, path, signatures=dict(functions))
-    os.makedirs(os.path.join(path, "assets.extra"), exist_ok=True)
-    with open(os.path.join(path, "assets.extra", "keras_gans.json"), "w") as f:
-        json.dump(metadata, f, indent=1)
+    # Whole or absent: written to a hidden directory beside the versions (TF Serving reads
+    # numbered directories only), then renamed into its version in one step. A kill leaves
+    # at most a ".partial-*" directory, removed by the next export to the same base.
+    os.makedirs(base_dir, exist_ok=True)
+    for leftover in os.listdir(base_dir):
+        if leftover.startswith(PARTIAL_PREFIX):
+            shutil.rmtree(os.path.join(base_dir, leftover), ignore_errors=True)
+    partial = tempfile.mkdtemp(prefix=f"{PARTIAL_PREFIX}{version}-", dir=base_dir)
+    try:
+        tf.saved_model.save(module, partial, signatures=dict(functions))
+        os.makedirs(os.path.join(partial, "assets.extra"), exist_ok=True)
+        with open(os.path.join(partial, "assets.extra", "keras_gans.json"), "w") as f:
+            json.dump(metadata, f, indent=1)
+        os.rename(partial, path)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
     return path
+
+
+PARTIAL_PREFIX = ".partial-"
 
 
 def export_model(model, base_dir, version=None):
@@ -140,7 +188,7 @@ def export_generator(generator, base_dir, version=None, latent_dim=None, latent_
     if latent_dim is None:
         latent_dim = (generator.input_shape[0] if conditional else generator.input_shape)[-1]
     metadata = latent_metadata(generator, name or generator.name, latent_dim, latent_distribution, num_classes)
-    serve = latent_serving_function(generator, latent_dim, conditional)
+    serve = latent_serving_function(generator, latent_dim, num_classes)
     return write_saved_model(base_dir, {"serving_default": serve}, generator.weights, metadata, version=version)
 
 

@@ -7,6 +7,7 @@ import re
 import numpy as np
 from PIL import Image
 
+from keras_gans.callbacks import latest_backup
 from zoo.common.train_lib import TrainConfig
 from zoo.vaegan.reconstruct import write_reconstructions
 
@@ -28,7 +29,7 @@ def test_script_trains_the_tiny_preset_exports_and_reconstructs(run_zoo_script, 
     assert meta["latent_dim"] == 16 and meta["image_shape"] == [16, 16, 1]
 
     # The reconstruction grid from the run's backup: 2 rows of 8 reals + 2 of reconstructions.
-    path, mse = write_reconstructions("vaegan_tiny", str(out / "backup" / "latest.weights.h5"),
+    path, mse = write_reconstructions("vaegan_tiny", latest_backup(str(out / "backup"))[0],
                                       str(tmp_path / "recon.png"), num_images=16)
     grid = np.array(Image.open(path))
     scale = 128 // 16

@@ -429,3 +429,23 @@ class AdversarialModel(keras.Model):
         if self._step_counter is not None:
             distributed.increment(self._step_counter)
         return {m.name: m.result() for m in self.metrics}
+
+
+def checked_images(images, what="images"):
+    """``images`` as a float tensor, after checking they look like images in [-1, 1]: an
+    integer dtype (uint8 pixels) is refused when the step is traced, and values beyond
+    [-1.5, 1.5] (0..255 or 0..1-scaled pixels with a large range) fail the step with a message
+    that says how to scale them. The check is one reduction per batch."""
+    images = tf.convert_to_tensor(images)
+    if images.dtype.is_integer or images.dtype == tf.bool:
+        raise ValueError(
+            f"{what} must be floats in [-1, 1]; received dtype {images.dtype.name} (uint8 pixels? "
+            "use x / 127.5 - 1, as keras_gans.data.load does)."
+        )
+    if not images.dtype.is_floating:
+        raise ValueError(f"{what} must be floats in [-1, 1]; received dtype {images.dtype.name}.")
+    largest = tf.reduce_max(tf.abs(images))
+    check = tf.debugging.Assert(largest <= 1.5, [
+        f"{what} must be in [-1, 1] (uint8-scaled pixels? use x / 127.5 - 1); received values up to", largest])
+    with tf.control_dependencies([check]):
+        return tf.identity(images)

@@ -11,7 +11,7 @@ from keras_gans import export as export_lib
 from keras_gans import losses as losses_lib
 from keras_gans import standing_stats
 from keras_gans.core.distributed import clip_weights
-from keras_gans.core.model import AdversarialModel
+from keras_gans.core.model import AdversarialModel, checked_images
 
 
 
@@ -136,9 +136,12 @@ class LatentGAN(AdversarialModel):
 
     def serving_functions(self):
         """``serving_default``: ``latents`` (float32 ``[N, latent_dim]``, plus ``labels``
-        int32 ``[N]`` when conditional) -> ``images`` from the inference generator."""
+        int32 ``[N]`` when conditional) -> ``images`` from the inference generator.
+
+        The inputs are checked inside the graph (see
+        :func:`keras_gans.export.latent_serving_function`)."""
         return {"serving_default": export_lib.latent_serving_function(
-            self.inference_generator, self.latent_dim, bool(self.num_classes))}
+            self.inference_generator, self.latent_dim, self.num_classes)}
 
     def serving_variables(self):
         return self.inference_generator.weights
@@ -199,6 +202,8 @@ class LatentGAN(AdversarialModel):
         if not self.num_classes:
             labels = fake_labels = None
         images = tf.convert_to_tensor(images)
+        if images.shape.rank == 4:  # images (not the 2-D points of the mixture benchmarks)
+            images = checked_images(images)
         batch = images.shape[0]
         if batch is not None and batch % self.n_critic:
             raise ValueError(

@@ -8,7 +8,7 @@ from keras_gans import losses as losses_lib
 from keras_gans import tiling
 from keras_gans import tricks
 from keras_gans.core.distributed import replica_loss
-from keras_gans.core.model import AdversarialModel
+from keras_gans.core.model import AdversarialModel, checked_images
 from keras_gans.core.phases import Phase, PhaseOutput
 from keras_gans.grids import interleave
 from keras_gans.losses import reconstruction
@@ -232,7 +232,7 @@ class PairedTranslation(AdversarialModel):
                 "PairedTranslation trains on {'source': ..., 'target': ...} batches (or (source, "
                 f"target) tuples); received {type(data).__name__}."
             )
-        return tf.convert_to_tensor(source), tf.convert_to_tensor(target)
+        return checked_images(source, "source images"), checked_images(target, "target images")
 
     def _view(self, source, image, seed):
         """D's input ``[source, image]`` as D sees it: both images through the discriminator

@@ -86,12 +86,13 @@ def test_matches_numpy_reference(pool):
 def test_spectral_norm_normalises_every_kernel_in_training():
     rng = np.random.default_rng(2)
     x = rng.normal(size=(2, 4, 4, 16)).astype("float32")
+    keras.utils.set_random_seed(0)  # SpectralNormalization draws its u vectors unseeded
     layer = SelfAttention(spectral_norm=True)
     layer.build(x.shape)
     _randomize(layer, rng, gamma=0.5, scale=1.0)
     before = _kernels(layer)
     assert all(np.linalg.norm(k, 2) > 1.5 for k in before)
-    for _ in range(30):  # one power iteration per call; u converges
+    for _ in range(60):  # one power iteration per call; u converges (30 left 0.2% on some draws)
         out = np.asarray(layer(x, training=True))
     after = _kernels(layer)
     for kernel in after:

@@ -41,6 +41,8 @@ def define_flags(preset, output_dir, epochs=1, **defaults):
     flags.DEFINE_string("output_dir", output_dir, "Where grids, logs, backups and the export go.")
     flags.DEFINE_string("export_dir", None, "SavedModel base directory; default <output_dir>/saved_model.")
     flags.DEFINE_boolean("export", True, "Export the generator at the end.")
+    flags.DEFINE_boolean("restart", False, "Discard the backup and record in --output_dir and train from "
+                         "scratch (default: resume from the backup; a finished run does nothing).")
     flags.DEFINE_integer("verbose", 1, "0 silent, 1 progress bar, 2 one line per epoch.")
 
 
@@ -53,6 +55,8 @@ def script_main(preset, output_dir, epochs=1, **defaults):
     """The whole body of a zoo script: define the flags with its defaults, then train."""
     from absl import app
 
+    from keras_gans.callbacks import TrainingDiverged
+    from zoo.common.cli import run_app
     from zoo.common.train_lib import run
 
     define_flags(preset=preset, output_dir=output_dir, epochs=epochs, **defaults)
@@ -63,4 +67,4 @@ def script_main(preset, output_dir, epochs=1, **defaults):
         summary = run(config_from_flags())
         print(f"Samples: {summary.get('grid')}\nSavedModel: {summary.get('export')}")
 
-    app.run(main)
+    run_app(main, user_errors=(TrainingDiverged,))

@@ -6,6 +6,7 @@ exports the generator as a TF Serving SavedModel.
 """
 
 import dataclasses
+import hashlib
 import json
 import math
 import os
@@ -21,7 +22,8 @@ from keras_gans import distribute as distribute_lib
 import numpy as np
 import tensorflow as tf
 
-from keras_gans.callbacks import EvaluateMetrics, ResumableBackup, SampleGrid, StandingStatistics
+from keras_gans.callbacks import (EvaluateMetrics, ResumableBackup, SampleGrid, StandingStatistics, StopOnDivergence,
+                                  TrainingDiverged, latest_backup)
 from keras_gans.export import export_model
 from keras_gans.metrics.extractors import default_extractor
 
@@ -58,6 +60,9 @@ class TrainConfig:
     standing_stats: int = 0
     export_dir: Optional[str] = None  # None: <output_dir>/saved_model
     export: bool = True
+    # Discard a backup (and the record) in output_dir and train from scratch; otherwise a run
+    # resumes from its backup, and a finished run started again does nothing.
+    restart: bool = False
     verbose: int = 1
     # Library-only (no flags): changes to the preset's model / discriminator arguments, e.g.
     # {"label_flip": 0.05} or {"minibatch_discrimination": 100}; passed to presets.build.
@@ -187,10 +192,21 @@ def run(config, extra_callbacks=()):
         entry, left out of the JSON file, is the trained GAN.
     """
     config.validate()
+    out = config.output_dir
+    export_base = config.export_dir or os.path.join(out, "saved_model")
+    backup_dir = os.path.join(out, "backup")
+    check_writable({"--output_dir": out, "the backup directory": backup_dir})
+    if config.restart:
+        shutil.rmtree(backup_dir, ignore_errors=True)
+        if os.path.exists(os.path.join(out, "summary.json")):
+            os.remove(os.path.join(out, "summary.json"))
+    previous = read_summary(out)
     preset = presets.get(config.preset)
     dataset_name = config.dataset or preset["data"]["dataset"]
     strategy = distribute_lib.get_strategy(config.strategy, config.tpu)
     chief = _is_chief(strategy)
+    if chief and config.export:  # only the chief keeps an export
+        check_writable({"--export_dir": export_base})
     keras.utils.set_random_seed(config.seed)
 
     policy = keras.mixed_precision.global_policy()
@@ -223,10 +239,17 @@ def run(config, extra_callbacks=()):
         drop_remainder=True,
         **data_kwargs,
     )
+    counts = data.info(dataset_name, data_dir=config.data_dir).num_examples or {}
+    have = counts.get(config.split)
+    if int(ds.cardinality()) == 0 or (have is not None and have < global_batch):
+        raise ValueError(
+            f"--dataset={dataset_name!r} split {config.split!r} has {have if have is not None else 'fewer'} "
+            f"examples, fewer than one training batch of {global_batch} ({batch_size} x {gan.batch_chunks} "
+            "chunks); pass a smaller --batch_size."
+        )
     steps_per_epoch = config.steps_per_epoch
     if steps_per_epoch is None:
         steps_per_epoch = int(ds.cardinality())
-        counts = data.info(dataset_name, data_dir=config.data_dir).num_examples or {}
         if steps_per_epoch < 1 and counts.get(config.split):
             steps_per_epoch = counts[config.split] // global_batch
         if steps_per_epoch < 1:
@@ -235,12 +258,18 @@ def run(config, extra_callbacks=()):
             )
     ds = ds.repeat()
 
-    out = config.output_dir
     os.makedirs(out, exist_ok=True)
-    backup = ResumableBackup(
-        os.path.join(out, "backup"), save_freq=config.backup_every, delete_checkpoint=False
-    )
-    callbacks = [backup, keras.callbacks.TerminateOnNaN()]
+    fingerprint = run_fingerprint(config, gan, batch_size)
+    backup = ResumableBackup(backup_dir, save_freq=config.backup_every, fingerprint=fingerprint)
+    found = latest_backup(backup_dir)
+    if found is not None and found[1]["epoch"] >= config.epochs and previous.get("status") == "finished":
+        backup.set_model(gan)
+        backup._load_model()  # checks the backup is this run's; the returned model is the trained one
+        print(f"{out}: this run already finished ({found[1]['epoch']} epochs, step {found[1]['step']}); "
+              f"nothing to do. Pass more --epochs to train on, or --restart to train again from scratch.")
+        return {**previous, "already_finished": True, "model": gan}
+    divergence = StopOnDivergence()
+    callbacks = [divergence, backup]
     if chief and config.standing_stats:  # grids and scores show the generator as exported
         every = math.gcd(config.grid_every, config.eval_every) if config.eval_every else config.grid_every
         callbacks.append(StandingStatistics(config.standing_stats, batch_size, every=every, seed=config.seed))
@@ -274,46 +303,146 @@ def run(config, extra_callbacks=()):
         ]
     callbacks += list(extra_callbacks)
 
+    source = data.source_of(dataset_name, config.split, config.data_dir)
+    if chief and config.verbose:
+        print(f"Training on {dataset_name!r} split {config.split!r}, read from {source}.")
+    base = {"preset": config.preset, "dataset": dataset_name, "data_source": source, "epochs": config.epochs,
+            "steps_per_epoch": steps_per_epoch, "batch_size": batch_size, "standing_stats": config.standing_stats}
     start = time.time()
+    record = RunRecord(out, previous, base, backup, start) if chief else None
+    if record is not None:
+        callbacks.append(record)
     if distribute_lib.is_multi_worker(strategy):
-        history = distribute_lib.fit_distributed(
+        distribute_lib.fit_distributed(
             gan, ds, config.epochs, steps_per_epoch, strategy, callbacks, verbose=config.verbose
         )
     else:
-        history = gan.fit(
+        gan.fit(
             ds, epochs=config.epochs, steps_per_epoch=steps_per_epoch, callbacks=callbacks,
             verbose=config.verbose,
         )
-    seconds = time.time() - start
+    if backup.resumed:
+        print(f"Resumed from {backup.resumed['file']}: epoch {backup.resumed['epoch']}, "
+              f"step {backup.resumed['step']}.")
+    if divergence.diverged is not None:
+        d = {**divergence.diverged, "step": divergence.diverged["step"] + (backup.resumed or {}).get("step", 0)}
+        good = latest_backup(backup_dir)
+        kept = (f"the last good backup ({good[0]}, epoch {good[1]['epoch']}, step {good[1]['step']}) is kept"
+                if good else "no good backup was made before it")
+        message = (f"training diverged at epoch {d['epoch']}, step {d['step']}: {d['key']} = {d['value']}; "
+                   f"nothing exported, {kept}; see {os.path.join(out, 'summary.json')}.")
+        if record is not None:
+            record.write("diverged", diverged=d, message=message)
+        raise TrainingDiverged(message)
     if config.standing_stats:  # every worker, so that each exports the same generator
         gan.accumulate_standing_statistics(config.standing_stats, batch_size=batch_size, seed=config.seed)
 
-    summary = {
-        "preset": config.preset,
-        "dataset": dataset_name,
-        "epochs": config.epochs,
-        "steps_per_epoch": steps_per_epoch,
-        "batch_size": batch_size,
-        "seconds": round(seconds, 1),
-        "standing_stats": config.standing_stats,
-        "history": {k: [float(v) for v in vs] for k, vs in history.history.items()},
-    }
+    extra = {}
     if chief:
         grids = SampleGrid(os.path.join(out, "samples"), num_samples=config.grid_size, seed=config.seed,
                            scale=scale, examples=examples)
         grids.set_model(gan)
-        summary["grid"] = grids.write("final.png")["samples"]
+        extra["grid"] = grids.write("final.png")["samples"]
     if config.export:
-        export_base = config.export_dir or os.path.join(out, "saved_model")
         if not chief:  # every worker writes (MultiWorkerMirroredStrategy); only the chief keeps it
             export_base = tempfile.mkdtemp()
         path = export_model(gan, export_base)
         if chief:
-            summary["export"] = path
+            extra["export"] = path
         else:
             shutil.rmtree(export_base, ignore_errors=True)
-    if chief:
-        with open(os.path.join(out, "summary.json"), "w") as f:
-            json.dump(summary, f, indent=1)
+    summary = {**base, "status": "finished", "resumed_from": backup.resumed, "seconds": round(time.time() - start, 1)}
+    if record is not None:
+        summary = record.write("finished", **extra)
     summary["model"] = gan
+    return summary
+
+
+class RunRecord(keras.callbacks.Callback):
+    """Keeps ``<output_dir>/summary.json`` up to date: after every epoch (status
+    ``"running"``) and at the end (``"finished"`` or ``"diverged"``), written atomically.
+    Its ``history`` continues the history of the run it resumes (cut to the resumed epoch, so
+    epochs trained again after an interrupt are not counted twice); ``runs`` lists every
+    start with what it resumed from."""
+
+    def __init__(self, output_dir, previous, base, backup, start):
+        super().__init__()
+        self.output_dir, self.previous, self.base, self.backup, self.start = output_dir, previous, base, backup, start
+        self.history = {}
+
+    def on_epoch_end(self, epoch, logs=None):
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(finite_or_none(value))
+        self.write("running")
+
+    def write(self, status, **extra):
+        resumed = self.backup.resumed
+        record = {"started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(self.start)),
+                  "resumed_from": resumed, "seconds": round(time.time() - self.start, 1), "status": status}
+        summary = {**self.base, "status": status, "resumed_from": resumed, "seconds": record["seconds"], **extra}
+        return write_summary(self.output_dir, self.previous if resumed else {}, summary, self.history, record,
+                             keep_epochs=resumed["epoch"] if resumed else 0)
+
+
+def check_writable(paths):
+    """Checks, before any work and without creating anything, that each directory of
+    ``{what: path}`` (``None``: skipped) can be written: it is a writable directory, or its
+    nearest existing parent is; a ``ValueError`` names the first that cannot."""
+    for what, path in paths.items():
+        if path is None:
+            continue
+        path = os.path.abspath(path)
+        if os.path.exists(path) and not os.path.isdir(path):
+            raise ValueError(f"{what} {path!r} is a file, not a directory.")
+        existing = path
+        while not os.path.exists(existing):
+            existing = os.path.dirname(existing)
+        if not os.path.isdir(existing):
+            raise ValueError(f"{what} {path!r} cannot be created: {existing!r} is a file.")
+        if not os.access(existing, os.W_OK | os.X_OK):
+            raise ValueError(f"{what} {path!r} is not writable ({existing!r} does not allow writing).")
+
+
+def run_fingerprint(config, model, batch_size):
+    """What identifies a run's configuration in its backup: a mismatch on resume is an error."""
+    model_config = json.dumps(model.get_config(), sort_keys=True, default=str)
+    return {
+        "preset": config.preset,
+        "ema_decay": config.ema_decay,
+        "mixed_precision": config.mixed_precision,
+        "batch_size": batch_size,
+        "model_overrides": config.model_overrides,
+        "discriminator_overrides": config.discriminator_overrides,
+        "model_config_sha256": hashlib.sha256(model_config.encode()).hexdigest()[:16],
+    }
+
+
+def finite_or_none(value):
+    """``float(value)``, or ``None`` for NaN / infinity (valid JSON)."""
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def read_summary(output_dir):
+    """The ``summary.json`` of ``output_dir`` (``{}`` when there is none or it is unreadable)."""
+    try:
+        with open(os.path.join(output_dir, "summary.json")) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
+
+
+def write_summary(output_dir, previous, summary, history, run_record, keep_epochs=0):
+    """Writes ``summary.json`` atomically: ``summary``, the history of the run so far (the
+    first ``keep_epochs`` epochs of ``previous``'s history, then ``history``) and a ``runs``
+    list (``previous``'s, then ``run_record``). Returns what it wrote."""
+    merged = {k: list(v)[:keep_epochs] for k, v in (previous.get("history") or {}).items()}
+    for key, values in history.items():
+        merged.setdefault(key, []).extend(values)
+    summary = {**summary, "history": merged, "runs": list(previous.get("runs") or []) + [run_record]}
+    path = os.path.join(output_dir, "summary.json")
+    partial = path + f".partial-{os.getpid()}"
+    with open(partial, "w") as f:
+        json.dump(summary, f, indent=1, allow_nan=False)
+    os.replace(partial, path)
     return summary

@@ -1,6 +1,6 @@
 """Writes a VAE-GAN reconstruction grid: real images and Dec(Enc(x)) in alternating rows.
 
-Reads the weights a ``zoo.vaegan.train`` run backed up (``<output_dir>/backup/latest.weights.h5``,
+Reads the weights a ``zoo.vaegan.train`` run backed up (the newest ``<output_dir>/backup/ckpt-<n>.weights.h5``,
 written every ``--backup_every`` steps; pass ``--backup_every=<steps_per_epoch>`` to train so
 the last backup is the final model) and writes ``<output_dir>/samples/reconstructions.png``.
 
@@ -35,7 +35,12 @@ def main(argv):
 
     del argv
     f = flags.FLAGS
-    weights = f.weights or os.path.join(f.output_dir, "backup", "latest.weights.h5")
+    weights = f.weights
+    if weights is None:
+        from keras_gans.callbacks import latest_backup
+
+        found = latest_backup(os.path.join(f.output_dir, "backup"))
+        weights = found[0] if found else os.path.join(f.output_dir, "backup")
     if not os.path.isfile(weights):
         raise FileNotFoundError(f"No weights at {weights!r}; train first (python -m zoo.vaegan.train).")
     path, mse = write_reconstructions(
@@ -46,14 +51,16 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    from absl import app, flags
+    from absl import flags
 
     flags.DEFINE_string("output_dir", "runs/vaegan", "The training run's output directory.")
     flags.DEFINE_string("preset", "vaegan_28", "The run's preset.")
-    flags.DEFINE_string("weights", None, "Weights file; default <output_dir>/backup/latest.weights.h5.")
+    flags.DEFINE_string("weights", None, "Weights file; default: the backup in <output_dir>/backup.")
     flags.DEFINE_string("dataset", None, "Dataset; default: the preset's.")
     flags.DEFINE_string("split", None, "Split; default: test when the dataset has one, else train.")
     flags.DEFINE_string("data_dir", None, "Directory with local dataset files.")
     flags.DEFINE_integer("num_images", 32, "Real images in the grid (rounded down to rows of 8).")
     flags.DEFINE_integer("seed", 0, "Seed of the image draw.")
-    app.run(main)
+    from zoo.common.cli import run_app
+
+    run_app(main)
