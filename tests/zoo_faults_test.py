@@ -319,3 +319,17 @@ def test_a_kill_during_the_export_leaves_no_version_and_the_next_run_exports_who
     summary = json.load(open(os.path.join(out, "summary.json")))
     assert summary["status"] == "finished" and summary["resumed_from"]["epoch"] == 1
     assert len(summary["history"]["d_loss"]) == 1  # the finished epoch, not trained twice
+
+
+def test_the_command_reports_a_damaged_backup_in_one_line(tmp_path):
+    weights, _ = _finished_backup(tmp_path)
+    with open(weights, "r+b") as f:
+        f.truncate(100)
+    proc = subprocess.run(
+        [sys.executable, "-m", "zoo.dcgan.train", "--preset=dcgan_tiny", f"--output_dir={tmp_path / 'run'}",
+         "--epochs=2", "--steps_per_epoch=3", "--verbose=0"],
+        cwd=REPO, capture_output=True, text=True, timeout=300, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert proc.returncode == 2 and len(lines) == 1, proc.stderr[-3000:]
+    assert lines[0].startswith("error: ") and weights in lines[0] and "--restart" in lines[0]
+    assert os.path.getsize(weights) == 100  # reported, not replaced

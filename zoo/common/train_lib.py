@@ -321,9 +321,6 @@ def run(config, extra_callbacks=()):
             ds, epochs=config.epochs, steps_per_epoch=steps_per_epoch, callbacks=callbacks,
             verbose=config.verbose,
         )
-    if backup.resumed:
-        print(f"Resumed from {backup.resumed['file']}: epoch {backup.resumed['epoch']}, "
-              f"step {backup.resumed['step']}.")
     if divergence.diverged is not None:
         d = {**divergence.diverged, "step": divergence.diverged["step"] + (backup.resumed or {}).get("step", 0)}
         good = latest_backup(backup_dir)
@@ -369,6 +366,11 @@ class RunRecord(keras.callbacks.Callback):
         super().__init__()
         self.output_dir, self.previous, self.base, self.backup, self.start = output_dir, previous, base, backup, start
         self.history = {}
+
+    def on_train_begin(self, logs=None):  # after ResumableBackup's, which restores
+        if self.backup.resumed:
+            r = self.backup.resumed
+            print(f"Resumed from {r['file']}: epoch {r['epoch']}, step {r['step']}.", flush=True)
 
     def on_epoch_end(self, epoch, logs=None):
         for key, value in (logs or {}).items():
