@@ -4,11 +4,14 @@ from keras_gans.layers.attention import SelfAttention
 from keras_gans.layers.conditional_norm import ConditionalBatchNormalization
 from keras_gans.layers.maxout import Maxout
 from keras_gans.layers.minibatch import MinibatchDiscrimination, MinibatchStddev
+from keras_gans.layers.pixel_shuffle import PixelShuffle, PixelUnshuffle
 
 __all__ = [
     "ConditionalBatchNormalization",
     "Maxout",
     "MinibatchDiscrimination",
     "MinibatchStddev",
+    "PixelShuffle",
+    "PixelUnshuffle",
     "SelfAttention",
 ]

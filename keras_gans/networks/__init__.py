@@ -15,6 +15,13 @@ from keras_gans.networks.resnet import (
     sngan_discriminator,
     sngan_generator,
 )
+from keras_gans.networks.super_resolution import (
+    msrresnet,
+    rrdbnet,
+    srresnet,
+    unet_discriminator_sn,
+    vgg_style_discriminator,
+)
 from keras_gans.networks.vaegan import vaegan_decoder, vaegan_discriminator, vaegan_encoder
 from keras_gans.networks.wgan import wgan_generator
 
@@ -29,12 +36,17 @@ __all__ = [
     "lsgan_generator",
     "mlp_discriminator",
     "mlp_generator",
+    "msrresnet",
+    "rrdbnet",
     "sagan_discriminator",
     "sagan_generator",
     "sngan_discriminator",
     "sngan_generator",
+    "srresnet",
+    "unet_discriminator_sn",
     "vaegan_decoder",
     "vaegan_discriminator",
     "vaegan_encoder",
+    "vgg_style_discriminator",
     "wgan_generator",
 ]
