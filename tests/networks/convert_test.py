@@ -36,25 +36,8 @@ import safetensors.numpy as safetensors_numpy  # noqa: E402 (install_requires)
 
 
 # ----------------------------------------------------------------------------- official keys
-def conv(name, cin, cout, k=3, bias=True):
-    return [(f"{name}.weight", (cout, cin, k, k))] + ([(f"{name}.bias", (cout,))] if bias else [])
+from keras_gans.testing.official_keys import bn, conv, rrdbnet_keys  # noqa: E402
 
-
-def bn(name, c):
-    return [(f"{name}.{p}", (c,)) for p in ("weight", "bias", "running_mean", "running_var")] + [
-        (f"{name}.num_batches_tracked", ())]
-
-
-def rrdbnet_keys(nf=64, nb=23, g=32, cin=3, cout=3):
-    keys = conv("conv_first", cin, nf)
-    for b in range(nb):
-        for d in (1, 2, 3):
-            for k in range(1, 5):
-                keys += conv(f"body.{b}.rdb{d}.conv{k}", nf + (k - 1) * g, g)
-            keys += conv(f"body.{b}.rdb{d}.conv5", nf + 4 * g, nf)
-    for name in ("conv_body", "conv_up1", "conv_up2", "conv_hr"):
-        keys += conv(name, nf, nf)
-    return keys + conv("conv_last", nf, cout)
 
 
 def msrresnet_keys(nf=64, nb=16):  # upscale 4
