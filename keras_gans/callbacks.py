@@ -193,6 +193,12 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
     def on_epoch_end(self, epoch, logs=None):
         self._last_logs = logs
         super().on_epoch_end(epoch, logs)
+        steps = int((self.params or {}).get("steps") or 0)
+        if self.model.stop_training and steps and self._counter.in_epoch < steps:
+            # Stopped mid-epoch (an interrupt, a divergence): Keras still ends the epoch, but
+            # it is not finished; record it as the epoch to train again.
+            self._current_epoch = epoch
+            self._last_batch_seen = self._counter.in_epoch
         if self.save_freq != "epoch":  # "epoch" mode already saved
             self._batches_seen_since_last_saving = 0
             self._save_model()
@@ -247,6 +253,11 @@ class _StepCounter:
         self._last = int(batch)
         return self.steps
 
+    @property
+    def in_epoch(self):
+        """Steps of the current epoch so far."""
+        return self._last + 1
+
 
 def latest_backup_quietly(backup_dir):
     """``(name, number)`` of the newest ``ckpt-<n>`` weights file in ``backup_dir``, or None."""
@@ -286,6 +297,58 @@ def _fsync_dir(path):
         pass
     finally:
         os.close(fd)
+
+
+class TrainingInterrupted(Exception):
+    """Training stopped at a step boundary after Ctrl-C (see :class:`StopOnInterrupt`)."""
+
+
+class StopOnInterrupt(keras.callbacks.Callback):
+    """Turns the first Ctrl-C (SIGINT) during ``fit`` into a clean stop after the current
+    step: the backup callbacks then save a consistent state, instead of a
+    ``KeyboardInterrupt`` landing in the middle of a weights write. A second Ctrl-C
+    interrupts at once, as usual. ``interrupted`` then holds ``{"epoch", "step"}``. The
+    handler is installed for the duration of ``fit`` in the main thread only."""
+
+    def __init__(self):
+        super().__init__()
+        self.interrupted = None
+        self.start_step = 0
+        self._requested = False
+        self._previous = None
+        self._epoch = 0
+        self._counter = _StepCounter()
+
+    def _handler(self, signum, frame):
+        if self._requested:  # the second Ctrl-C: now
+            raise KeyboardInterrupt
+        self._requested = True
+        print("\nInterrupted: stopping after this step and saving a backup (Ctrl-C again to quit at once).",
+              flush=True)
+
+    def on_train_begin(self, logs=None):
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handler)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+        self._counter.epoch_begin()
+
+    def on_train_batch_end(self, batch, logs=None):
+        steps = self._counter.batch_end(batch)
+        if self._requested and self.interrupted is None:
+            self.interrupted = {"epoch": self._epoch + 1, "step": self.start_step + steps}
+            self.model.stop_training = True
+
+    def on_train_end(self, logs=None):
+        import signal
+
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+            self._previous = None
 
 
 class StopOnDivergence(keras.callbacks.Callback):

@@ -82,11 +82,16 @@ def test_kills_during_backup_writes_always_leave_a_resumable_backup(tmp_path):
             _wait_for_training(process, backup_dir)
             time.sleep(rng.uniform(0.0, 0.8))
             process.send_signal(sig)
-            process.communicate(timeout=60)
+            _, err = process.communicate(timeout=60)
         finally:
             process.kill()
         meta = _assert_resumable(backup_dir)
         steps.append(meta["step"])
+        if sig == signal.SIGINT:  # a clean stop after the current step, saved, exit code 130
+            assert process.returncode == 130, err[-2000:]
+            assert err.strip().splitlines()[-1].startswith("interrupted at epoch") and "resume" in err
+            summary = json.load(open(os.path.join(out, "summary.json")))
+            assert summary["status"] == "interrupted" and summary["interrupted"]["step"] == meta["step"]
     assert steps == sorted(steps) and steps[-1] > steps[0]  # every run resumed and trained on
     epoch = _assert_resumable(backup_dir)["epoch"]
     final = subprocess.run(

@@ -1,5 +1,7 @@
 """absl flags shared by every zoo script; each script picks its own defaults."""
 
+import sys
+
 from absl import flags
 
 from keras_gans import distribute as distribute_lib
@@ -55,7 +57,7 @@ def script_main(preset, output_dir, epochs=1, **defaults):
     """The whole body of a zoo script: define the flags with its defaults, then train."""
     from absl import app
 
-    from keras_gans.callbacks import TrainingDiverged
+    from keras_gans.callbacks import TrainingDiverged, TrainingInterrupted
     from zoo.common.cli import run_app
     from zoo.common.train_lib import run
 
@@ -64,7 +66,11 @@ def script_main(preset, output_dir, epochs=1, **defaults):
     def main(argv):
         if len(argv) > 1:
             raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
-        summary = run(config_from_flags())
+        try:
+            summary = run(config_from_flags())
+        except TrainingInterrupted as stop:
+            sys.stderr.write(f"{stop}\n")
+            return 130  # the shell's code for Ctrl-C
         print(f"Samples: {summary.get('grid')}\nSavedModel: {summary.get('export')}")
 
     run_app(main, user_errors=(TrainingDiverged,))

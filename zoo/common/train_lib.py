@@ -23,7 +23,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_gans.callbacks import (EvaluateMetrics, ResumableBackup, SampleGrid, StandingStatistics, StopOnDivergence,
-                                  TrainingDiverged, latest_backup)
+                                  StopOnInterrupt, TrainingDiverged, TrainingInterrupted, latest_backup)
 from keras_gans.export import export_model
 from keras_gans.metrics.extractors import default_extractor
 
@@ -269,7 +269,8 @@ def run(config, extra_callbacks=()):
               f"nothing to do. Pass more --epochs to train on, or --restart to train again from scratch.")
         return {**previous, "already_finished": True, "model": gan}
     divergence = StopOnDivergence()
-    callbacks = [divergence, backup]
+    interrupt = StopOnInterrupt()
+    callbacks = [interrupt, divergence, backup]
     if chief and config.standing_stats:  # grids and scores show the generator as exported
         every = math.gcd(config.grid_every, config.eval_every) if config.eval_every else config.grid_every
         callbacks.append(StandingStatistics(config.standing_stats, batch_size, every=every, seed=config.seed))
@@ -331,6 +332,16 @@ def run(config, extra_callbacks=()):
         if record is not None:
             record.write("diverged", diverged=d, message=message)
         raise TrainingDiverged(message)
+    if interrupt.interrupted is not None:
+        i = interrupt.interrupted
+        step = i["step"] + (backup.resumed or {}).get("step", 0)
+        good = latest_backup(backup_dir)
+        where = f"{good[0]} (epoch {good[1]['epoch']}, step {good[1]['step']})" if good else "no backup"
+        message = (f"interrupted at epoch {i['epoch']}, step {step}; backup: {where}; nothing exported. "
+                   "Run the same command again to resume.")
+        if record is not None:
+            record.write("interrupted", interrupted={**i, "step": step}, message=message)
+        raise TrainingInterrupted(message)
     if config.standing_stats:  # every worker, so that each exports the same generator
         gan.accumulate_standing_statistics(config.standing_stats, batch_size=batch_size, seed=config.seed)
 
