@@ -96,3 +96,12 @@ def test_tf_start_up_noise_filter():
     assert zoo._filter_tf_log(text, 0) == text
     assert zoo._filter_tf_log(text, 2) == lines[3] + lines[4]
     assert zoo._filter_tf_log(text, 3) == lines[4]
+
+
+def test_a_successful_run_writes_nothing_to_stderr(tmp_path):
+    """Training, grids and the export with TensorFlow's defaults: no start-up lines, no INFO
+    lines from the SavedModel writer, no Keras shuffle warning."""
+    proc = _zoo("zoo.dcgan.train", "--preset=dcgan_tiny", f"--output_dir={tmp_path / 'run'}", "--epochs=1",
+                "--steps_per_epoch=2", "--grid_size=4", "--verbose=0", timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stderr == "" and "SavedModel:" in proc.stdout

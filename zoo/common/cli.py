@@ -80,7 +80,22 @@ def adopt_zoo_flags(main_module=None):
                 FLAGS.register_key_flag_for_module(main_module, flag)
 
 
+def quiet_library_logs(argv):
+    """absl's and TensorFlow's Python logs at WARNING unless ``--debug`` or an explicit
+    ``--verbosity``: TF's SavedModel code logs INFO lines through absl ("Sharding callback
+    duration", "Writing fingerprint to") at every export."""
+    import logging
+
+    from absl import logging as absl_logging
+
+    if not FLAGS["debug"].value and not FLAGS["verbosity"].present:
+        absl_logging.set_verbosity(absl_logging.WARNING)
+        logging.getLogger("tensorflow").setLevel(logging.WARNING)
+    return argv
+
+
 def run_app(main, user_errors=()):
-    """``absl.app.run(main)`` with the zoo's error reporting and ``--help``."""
+    """``absl.app.run(main)`` with the zoo's error reporting, ``--help`` and quiet logs."""
     adopt_zoo_flags()
-    app.run(main_with_errors(main, user_errors), flags_parser=parse_flags)
+    wrapped = main_with_errors(main, user_errors)
+    app.run(lambda argv: wrapped(quiet_library_logs(argv)), flags_parser=parse_flags)

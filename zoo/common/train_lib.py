@@ -318,9 +318,9 @@ def run(config, extra_callbacks=()):
             gan, ds, config.epochs, steps_per_epoch, strategy, callbacks, verbose=config.verbose
         )
     else:
-        gan.fit(
+        gan.fit(  # shuffle=False: the dataset is shuffled already (Keras ignores it and warns)
             ds, epochs=config.epochs, steps_per_epoch=steps_per_epoch, callbacks=callbacks,
-            verbose=config.verbose,
+            verbose=config.verbose, shuffle=False,
         )
     if divergence.diverged is not None:
         d = {**divergence.diverged, "step": divergence.diverged["step"] + (backup.resumed or {}).get("step", 0)}
