@@ -15,6 +15,7 @@ from keras_gans.networks.resnet import (
     sngan_discriminator,
     sngan_generator,
 )
+from keras_gans.networks.seqgan import seqgan_discriminator, seqgan_generator, seqgan_oracle
 from keras_gans.networks.super_resolution import (
     msrresnet,
     rrdbnet,
@@ -40,6 +41,9 @@ __all__ = [
     "rrdbnet",
     "sagan_discriminator",
     "sagan_generator",
+    "seqgan_discriminator",
+    "seqgan_generator",
+    "seqgan_oracle",
     "sngan_discriminator",
     "sngan_generator",
     "srresnet",
