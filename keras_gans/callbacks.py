@@ -213,7 +213,7 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
             self.skipped_saves += 1
             return
         os.makedirs(self.backup_dir, exist_ok=True)
-        previous = latest_backup_quietly(self.backup_dir)
+        previous = _newest_checkpoint(self.backup_dir)
         number = previous[1] + 1 if previous else 1
         name = f"ckpt-{number}.weights.h5"
         partial = os.path.join(self.backup_dir, f"partial-{os.getpid()}.weights.h5")
@@ -259,7 +259,7 @@ class _StepCounter:
         return self._last + 1
 
 
-def latest_backup_quietly(backup_dir):
+def _newest_checkpoint(backup_dir):
     """``(name, number)`` of the newest ``ckpt-<n>`` weights file in ``backup_dir``, or None."""
     numbers = [(int(m.group(1)), f) for f in os.listdir(backup_dir) if (m := _WEIGHTS_RE.match(f))]
     if not numbers:

@@ -144,16 +144,10 @@ class GAN(LatentGAN):
         )
         self.num_classes = num_classes
         self.mismatched_pairs = bool(mismatched_pairs)
-        # The tricks as objects (keras_gans.tricks); the pool and D's feature network are
-        # attributes so that Keras tracks (and saves) them.
-        self.tricks = tricks.DiscriminatorTricks(
+        # The tricks as objects (keras_gans.tricks), attached as self.tricks and attributes.
+        tricks.DiscriminatorTricks(
             discriminator, generator.output_shape[1:], condition_shape=() if num_classes else None,
-            condition_dtype="int32", **trick_options)
-        for name, value in self.tricks.options.items():
-            setattr(self, name, value)
-        self.discriminator_views = self.tricks.views
-        self.image_pool = self.tricks.pool
-        self.discriminator_features = self.tricks.features
+            condition_dtype="int32", **trick_options).attach(self)
         self.n_critic = n_critic
         self.gradient_penalty = gradient_penalty
         self.gradient_penalty_weight = float(gradient_penalty_weight)

@@ -128,16 +128,10 @@ class PairedTranslation(AdversarialModel):
         self.discriminator_weight = float(discriminator_weight)
         self.adversarial_weight = float(adversarial_weight)
         self.dropout_at_inference = bool(dropout_at_inference)
-        # The tricks as objects; the pool and D's feature network are attributes so that
-        # Keras tracks (and saves) them.
-        self.tricks = tricks.DiscriminatorTricks(
+        # The tricks as objects (keras_gans.tricks), attached as self.tricks and attributes.
+        tricks.DiscriminatorTricks(
             discriminator, generator.output_shape[1:], condition_shape=generator.input_shape[1:],
-            **trick_options)
-        for name, value in self.tricks.options.items():
-            setattr(self, name, value)
-        self.discriminator_views = self.tricks.views
-        self.image_pool = self.tricks.pool
-        self.discriminator_features = self.tricks.features
+            **trick_options).attach(self)
         self.phases = []
         if self.adversarial_weight:
             self.add_tracker("d_loss")

@@ -31,8 +31,8 @@ class DiscriminatorTricks:
       feature network (or ``None``);
     * ``unrolled``: an :class:`Unrolled` objective (or ``None``).
 
-    ``options`` holds the checked option values (for ``get_config``). A model assigns
-    ``pool`` and ``features`` to attributes of its own, so that Keras tracks and saves them.
+    ``options`` holds the checked option values (for ``get_config``). ``attach(model)``
+    makes them a model's tricks.
     """
 
     def __init__(self, discriminator, image_shape, condition_shape=None, condition_dtype="float32", **options):
@@ -59,6 +59,19 @@ class DiscriminatorTricks:
             self.feature_matching = FeatureMatching(options["feature_matching_layer"])
             self.features = self.feature_matching.features(discriminator)
         self.unrolled = Unrolled(options["unrolled_steps"]) if options["unrolled_steps"] else None
+
+    def attach(self, model):
+        """Makes these the tricks of ``model``: ``model.tricks``, one attribute per option
+        (``model.label_flip``, ...), ``model.discriminator_views``, and the pool and D's
+        feature network as ``model.image_pool`` / ``model.discriminator_features``, attributes
+        of the ``keras.Model`` so that Keras tracks and saves their variables."""
+        model.tricks = self
+        for name, value in self.options.items():
+            setattr(model, name, value)
+        model.discriminator_views = self.views
+        model.image_pool = self.pool
+        model.discriminator_features = self.features
+        return self
 
     def pool_fakes(self, fake, seed, condition=None):
         """``(fake, condition)`` through the pool (unchanged without one)."""
