@@ -15,7 +15,8 @@ Every preset has one schema::
         "networks": {role: (builder_name, {builder argument: value})},  # generator and
                                                                  # discriminator, + others
         "model": {model constructor argument: value},         # not networks, optimizers
-        "optimizers": {role: optimizer spec},                 # one per network role
+        "optimizers": {role: optimizer spec},                 # one per network role (+ the
+                                                              # class's EXTRA_OPTIMIZERS)
         "data": {"format": "images" | "labelled_images" | "points", "dataset": str,
                  "batch_size": int, "image_shape": (H, W, C) or None},
     }
@@ -52,7 +53,7 @@ DATA_KEYS = ("format", "dataset", "batch_size", "image_shape")
 # Latent formats: data["image_shape"] is the generator's; "paired" data (source, target)
 # gives the training crop's shape.
 LATENT_FORMATS = ("images", "labelled_images", "points")
-DATA_FORMATS = LATENT_FORMATS + ("paired",)
+DATA_FORMATS = LATENT_FORMATS + ("paired", "tokens")
 REQUIRED_ROLES = ("generator", "discriminator")
 
 # Image shapes (H, W, C) that presets of several families use.
@@ -191,7 +192,8 @@ def check(name, preset):
         fail(f"model must not hold {misplaced}: networks go under 'networks', optimizers under "
              "'optimizers', the seed and name are build()'s.")
     optimizers = preset["optimizers"]
-    if not isinstance(optimizers, dict) or set(optimizers) != set(networks):
+    # Keys beyond the roles are the model class's extra optimizers (checked when it is built).
+    if not isinstance(optimizers, dict) or not set(networks) <= set(optimizers):
         fail(f"optimizers must hold one optimizer per network role {list(networks)}; received "
              f"{list(optimizers) if isinstance(optimizers, dict) else optimizers!r}.")
     data = preset["data"]
@@ -384,6 +386,7 @@ def build(name, seed=None, *, network_overrides=None, generator_overrides=None,
 
     model_kwargs = {**preset["model"], **model_overrides}
     optimizers = {role: preset["optimizers"][role] for role in order}
+    optimizers.update({k: v for k, v in preset["optimizers"].items() if k not in optimizers})
     optimizers.update(model_kwargs.pop("optimizers", None) or {})
     for role in order:
         key = f"{role}_optimizer"

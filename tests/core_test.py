@@ -196,3 +196,60 @@ def test_phase_arguments_are_checked():
     model.phases = [Phase("p", "a", "no_such_method")]
     with pytest.raises(ValueError, match="the model has no method 'no_such_method'"):
         model.build_phases()
+
+
+@keras.saving.register_keras_serializable(package="keras_gans_tests")
+class TwoOptimizers(AdversarialModel):
+    """One role ``a`` minimising mean(a(x)): with its own optimizer for ``switch`` steps, then
+    with the extra optimizer ``a_late`` (SeqGAN's fresh Adam for adversarial training)."""
+
+    ROLES = ("a",)
+    SEED_ROLE = "a"
+    EXTRA_OPTIMIZERS = {"a_late": "a"}
+
+    def __init__(self, a, switch=2, **kwargs):
+        super().__init__({"a": a}, **kwargs)
+        self.switch = switch
+        self.add_tracker("a_loss")
+        self.phases = [Phase("early", "a", "a_step", stop=switch),
+                       Phase("late", "a", "a_step", start=switch, optimizers={"a": "a_late"})]
+        self.build_phases()
+
+    def get_config(self):
+        return {**super().get_config(), "switch": self.switch}
+
+    def a_step(self, x, draw):
+        out = tf.reduce_mean(self.a(x), axis=-1)
+        return PhaseOutput(replica_loss(out, self.a), {"a_loss": tf.reduce_mean(out)})
+
+
+def test_a_phase_can_update_a_role_with_an_extra_optimizer(tmp_path):
+    model = TwoOptimizers(_dense("a"), optimizers={"a": keras.optimizers.SGD(0.1),
+                                                   "a_late": keras.optimizers.SGD(1.0)})
+    model.compile()
+    assert set(model.optimizers) == {"a", "a_late"}
+    model.fit(_data(), steps_per_epoch=2, epochs=1, verbose=0)
+    # d mean(a(x)) / d kernel = mean(x) = 1 per entry: two SGD(0.1) steps from 1.
+    np.testing.assert_allclose(np.array(model.a.trainable_weights[0]), 0.8, atol=1e-6)
+    assert int(model.optimizers["a_late"].iterations) == 0
+    model.fit(_data(), steps_per_epoch=2, epochs=1, verbose=0)
+    # then two SGD(1.0) steps; the first optimizer no longer moves.
+    np.testing.assert_allclose(np.array(model.a.trainable_weights[0]), 0.8 - 2.0, atol=1e-6)
+    assert int(model.optimizers["a"].iterations) == 2
+    assert int(model.optimizers["a_late"].iterations) == 2
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    restored = keras.models.load_model(path)
+    assert float(restored.optimizers["a_late"].learning_rate) == 1.0
+    assert int(restored.optimizers["a_late"].iterations) == 2
+
+
+def test_extra_optimizer_errors():
+    with pytest.raises(ValueError, match="not one of this model's extra optimizers"):
+        class Bad(TwoOptimizers):
+            EXTRA_OPTIMIZERS = {}
+        Bad(_dense("a"), optimizers={"a": "sgd"})
+    with pytest.raises(ValueError, match="optimizers maps roles it updates"):
+        Phase("p", "a", "a_step", optimizers={"b": "a_late"})
+    with pytest.raises(ValueError, match="Unknown roles"):
+        TwoOptimizers(_dense("a"), optimizers={"a": "sgd", "nope": "sgd"})

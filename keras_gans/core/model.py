@@ -50,6 +50,10 @@ class AdversarialModel(keras.Model):
     # {role: other role}: with no optimizer given, ``role`` gets a fresh copy of the other
     # role's (built earlier in role order); VAE-GAN's encoder copies the generator's.
     OPTIMIZER_COPIES = {}
+    # {optimizer key: role}: optimizers beyond one per role, each updating that role's
+    # variables in the phases that name it (``Phase(optimizers={role: key})``): SeqGAN's
+    # generator has one Adam for MLE pre-training and a fresh one for adversarial training.
+    EXTRA_OPTIMIZERS = {}
 
     def __init__(self, networks, optimizers=None, ema=None, frozen=(), seed=None, **kwargs):
         optimizers = dict(optimizers or {})
@@ -64,7 +68,8 @@ class AdversarialModel(keras.Model):
                     f"The {role} must be a keras.Model; received {type(network).__name__}."
                 )
         frozen = tuple(frozen)
-        unknown = [r for r in list(frozen) + list(optimizers) + list(ema or {}) if r not in networks]
+        unknown = [r for r in list(frozen) + list(ema or {}) if r not in networks]
+        unknown += [k for k in optimizers if k not in networks and k not in self.EXTRA_OPTIMIZERS]
         if unknown:
             raise ValueError(f"Unknown roles {unknown}; this model's roles are {list(networks)}.")
         for role, decay in (ema or {}).items():
@@ -100,6 +105,15 @@ class AdversarialModel(keras.Model):
     def trainable_roles(self):
         return tuple(r for r in self._roles if r not in self.frozen_roles)
 
+    @property
+    def optimizer_keys(self):
+        """The keys of ``self.optimizers``: every trainable role, then ``EXTRA_OPTIMIZERS``."""
+        return self.trainable_roles + tuple(self.EXTRA_OPTIMIZERS)
+
+    def optimizer_role(self, key):
+        """The role whose variables the optimizer ``key`` updates."""
+        return self.EXTRA_OPTIMIZERS.get(key, key)
+
     def ema_network(self, role):
         """The EMA copy of ``role`` (``None`` when the model keeps none)."""
         return getattr(self, f"{role}_ema") if role in self.ema_decays else None
@@ -109,6 +123,7 @@ class AdversarialModel(keras.Model):
     data_format = None  # a keras_gans.data format: "images", "labelled_images", "paired", ...
     grid_examples = 0  # real examples sample_grids() needs (0: none)
     batch_chunks = 1  # a training batch holds this many per-update batches (GAN: n_critic)
+    serving_output = "images"  # the main output of serving_default (the checks compare it)
 
     @property
     def image_shape(self):
@@ -168,7 +183,8 @@ class AdversarialModel(keras.Model):
         optimizers = dict(optimizers or {})
         for key in list(kwargs):
             role = self.OPTIMIZER_ALIASES.get(key)
-            if role is None and key.endswith("_optimizer") and key[: -len("_optimizer")] in self._roles:
+            if role is None and key.endswith("_optimizer") and (
+                    key[: -len("_optimizer")] in self._roles + tuple(self.EXTRA_OPTIMIZERS)):
                 role = key[: -len("_optimizer")]
             if role is not None:
                 spec = kwargs.pop(key)
@@ -181,16 +197,16 @@ class AdversarialModel(keras.Model):
                 "optimizers={role: ...}); the losses are set at construction. Received "
                 f"{sorted(k for k in kwargs if k in ('loss', 'optimizer'))}."
             )
-        unknown = sorted(set(optimizers) - set(self.trainable_roles))
+        unknown = sorted(set(optimizers) - set(self.optimizer_keys))
         if unknown:
             raise ValueError(
                 f"Optimizers for {unknown}, which are not trainable roles of this model "
-                f"({list(self.trainable_roles)})."
+                f"({list(self.optimizer_keys)})."
             )
         # optimizer=None: Keras would otherwise create an unused RMSprop as `self.optimizer`.
         super().compile(optimizer=None, **kwargs)
         built = {}
-        for role in self.trainable_roles:
+        for role in self.optimizer_keys:
             spec = optimizers.get(role)
             if spec is None:
                 spec = self.optimizer_configs.get(role)
@@ -206,7 +222,7 @@ class AdversarialModel(keras.Model):
         for role, optimizer in list(built.items()):
             # A float16 network gets dynamic loss scaling (Keras' LossScaleOptimizer), so
             # small gradients do not underflow; bfloat16 has float32's range and needs none.
-            if getattr(self, role).dtype_policy.name == "mixed_float16" and not isinstance(
+            if getattr(self, self.optimizer_role(role)).dtype_policy.name == "mixed_float16" and not isinstance(
                     optimizer, keras.optimizers.LossScaleOptimizer):
                 built[role] = keras.optimizers.LossScaleOptimizer(optimizer)
         if len({id(o) for o in built.values()}) != len(built):
@@ -217,7 +233,7 @@ class AdversarialModel(keras.Model):
         # Built here, not lazily in the first step: lazy building inside a replica context
         # fails under MirroredStrategy (see DESIGN.md).
         for role, optimizer in built.items():
-            optimizer.build(getattr(self, role).trainable_variables)
+            optimizer.build(getattr(self, self.optimizer_role(role)).trainable_variables)
         self.optimizers = built
 
     def get_compile_config(self):
@@ -301,6 +317,12 @@ class AdversarialModel(keras.Model):
                     f"Phase {phase.name!r} updates {missing}, which are not trainable roles "
                     f"({list(self.trainable_roles)})."
                 )
+            for role, key in phase.optimizers.items():
+                if self.EXTRA_OPTIMIZERS.get(key) != role:
+                    raise ValueError(
+                        f"Phase {phase.name!r} updates the {role} with optimizer {key!r}, which is "
+                        f"not one of this model's extra optimizers for it ({self.EXTRA_OPTIMIZERS})."
+                    )
             if not callable(getattr(self, phase.loss, None)):
                 raise ValueError(f"Phase {phase.name!r}: the model has no method {phase.loss!r}.")
         self._ensure_step_counter()
@@ -326,6 +348,7 @@ class AdversarialModel(keras.Model):
         whether it ran (``None`` when it always runs)."""
         roles = phase.update
         variables = [self._variables(r) for r in roles]
+        optimizers = {r: self.optimizers[phase.optimizer_key(r)] for r in roles}
 
         def compute():
             # Only the updated roles' variables are watched, so a D phase does not record
@@ -339,8 +362,8 @@ class AdversarialModel(keras.Model):
                 losses = out.loss if isinstance(out.loss, dict) else {r: out.loss for r in roles}
                 # Mixed float16: each role's loss scaled by its own optimizer's loss scale,
                 # inside the tape (the optimizer unscales, and skips steps with inf / NaN).
-                losses = {r: self.optimizers[r].scale_loss(tf.cast(losses[r], tf.float32))
-                          if isinstance(self.optimizers[r], keras.optimizers.LossScaleOptimizer)
+                losses = {r: optimizers[r].scale_loss(tf.cast(losses[r], tf.float32))
+                          if isinstance(optimizers[r], keras.optimizers.LossScaleOptimizer)
                           else losses[r] for r in roles}
             if isinstance(out.loss, dict) or len({id(v) for v in losses.values()}) > 1:
                 grads = [tape.gradient(losses[r], v) for r, v in zip(roles, variables)]
@@ -362,7 +385,8 @@ class AdversarialModel(keras.Model):
             def run():
                 grads, logs, gates = compute()
                 holder["keys"] = (list(logs), list(gates))
-                grads = [[tf.zeros_like(x) if g is None else g for g, x in zip(gs, v)]
+                # Dense (an embedding's IndexedSlices cannot pass tf.cond).
+                grads = [[tf.zeros_like(x) if g is None else tf.convert_to_tensor(g) for g, x in zip(gs, v)]
                          for gs, v in zip(grads, variables)]
                 return grads, logs, gates
 
@@ -378,10 +402,10 @@ class AdversarialModel(keras.Model):
 
         saved = {}
         for role in gates:
-            state = self._variables(role) + list(self.optimizers[role].variables)
+            state = self._variables(role) + list(optimizers[role].variables)
             saved[role] = (state, distributed.read_values(state))
         for role, gs, v in zip(roles, grads, variables):
-            self.optimizers[role].apply_gradients(zip(gs, v))
+            optimizers[role].apply_gradients(zip(gs, v))
         for role in roles:
             if role in saved:
                 state, values = saved[role]

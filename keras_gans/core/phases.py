@@ -35,9 +35,11 @@ class Phase:
         update: role names whose optimizers apply this phase's gradients.
         loss: the name of a model method ``fn(inputs, draw) -> PhaseOutput``.
         every, start, stop, repeat: the schedule (see above).
+        optimizers: ``{role: optimizer key}`` for a role this phase updates with one of the
+            model's ``EXTRA_OPTIMIZERS`` instead of the role's own optimizer.
     """
 
-    def __init__(self, name, update, loss, every=1, start=0, stop=None, repeat=1):
+    def __init__(self, name, update, loss, every=1, start=0, stop=None, repeat=1, optimizers=None):
         if not isinstance(name, str) or not name:
             raise ValueError(f"A phase name must be a non-empty string; received {name!r}.")
         if isinstance(update, str):
@@ -54,8 +56,20 @@ class Phase:
             raise ValueError(
                 f"Phase {name!r}: stop must be None or an int > start={start}; received {stop!r}."
             )
+        optimizers = dict(optimizers or {})
+        stray = [r for r in optimizers if r not in update]
+        if stray or not all(isinstance(k, str) and k for k in optimizers.values()):
+            raise ValueError(
+                f"Phase {name!r}: optimizers maps roles it updates ({list(update)}) to optimizer "
+                f"keys (strings); received {optimizers!r}."
+            )
+        self.optimizers = optimizers
         self.name, self.update, self.loss = name, update, loss
         self.every, self.start, self.stop, self.repeat = int(every), int(start), stop, int(repeat)
+
+    def optimizer_key(self, role):
+        """The key in ``model.optimizers`` of the optimizer that updates ``role`` here."""
+        return self.optimizers.get(role, role)
 
     @property
     def scheduled(self):
@@ -72,7 +86,8 @@ class Phase:
 
     def get_config(self):
         return {"name": self.name, "update": list(self.update), "loss": self.loss, "every": self.every,
-                "start": self.start, "stop": self.stop, "repeat": self.repeat}
+                "start": self.start, "stop": self.stop, "repeat": self.repeat,
+                "optimizers": dict(self.optimizers)}
 
     def __repr__(self):
         return "Phase(" + ", ".join(f"{k}={v!r}" for k, v in self.get_config().items()) + ")"

@@ -32,7 +32,7 @@ def _weights(model):
 def _serve(model, inputs):
     """``serving_default`` of ``model`` called in this process on NumPy ``inputs``."""
     fn = model.serving_functions()["serving_default"]
-    return fn(**{k: tf.constant(v) for k, v in inputs.items()})["images"].numpy()
+    return fn(**{k: tf.constant(v) for k, v in inputs.items()})[model.serving_output].numpy()
 
 
 def _random_inputs(network, batch=3, seed=1):
@@ -89,7 +89,7 @@ def expected_updates(model, steps, start=0):
         if phase.scheduled:
             runs = phase.repeat * sum(1 for s in range(start, start + steps) if bool(phase.active(s)))
         for role in phase.update:
-            counts[role] += runs
+            counts[phase.optimizer_key(role)] += runs
     return counts
 
 
@@ -147,7 +147,7 @@ _LOADER = textwrap.dedent(
     inputs = dict(np.load(sys.argv[2]))
     serve = tf.saved_model.load(sys.argv[1]).signatures["serving_default"]
     out = serve(**{k: tf.constant(v) for k, v in inputs.items()})
-    np.save(sys.argv[3], out["images"].numpy())
+    np.save(sys.argv[3], out[sys.argv[4]].numpy())
     """
 )
 
@@ -166,7 +166,7 @@ def run_export_check(model, directory, num_samples=4):
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["TF_CPP_MIN_LOG_LEVEL"] = "3"
     result = subprocess.run(
-        [sys.executable, script, path, os.path.join(directory, "inputs.npz"), out_path],
+        [sys.executable, script, path, os.path.join(directory, "inputs.npz"), out_path, model.serving_output],
         cwd=directory, env=env, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, f"loader failed:\n{result.stderr[-3000:]}"
