@@ -10,6 +10,7 @@ Sources (`keras_gans.data.load(name, ...)` and `keras_gans.data.info(name)`):
 |---|---|
 | `"fortunes"` | the Debian package `fortunes` (`apt-get install fortunes`): the text files in `/usr/share/games/fortunes/` (fortune cookies, quotations, jokes) |
 | `"text:<path>"` | a UTF-8 text file, one sentence per line |
+| `"seqgan_oracle"` | SeqGAN's synthetic data: sequences of 20 ids in [0, 5000) sampled from an oracle LSTM with N(0, 1) weights (`oracle()`); 10,000 for training as the paper, 10,000 more as `"test"` |
 
 **Fortunes.** Every file of the folder without an extension is read (the
 `.dat` files are `strfile` indexes, the `.u8` files symbolic links to the same
@@ -401,8 +402,54 @@ def _split_sentences_of(sentences, is_test, split):
     return [s for s, t in zip(sentences, is_test) if bool(t) == want]
 
 
+# --------------------------------------------------------------------------- #
+# SeqGAN's synthetic oracle data
+# --------------------------------------------------------------------------- #
+
+ORACLE = "seqgan_oracle"
+ORACLE_SEED = 88  # the official sequence_gan.py's SEED
+ORACLE_VOCABULARY, ORACLE_LENGTH, ORACLE_SAMPLES = 5000, 20, 10000
+_ORACLE_CACHE = {}
+
+
+def oracle():
+    """The oracle LSTM of `"seqgan_oracle"`: :func:`keras_gans.networks.seqgan_oracle` with
+    vocabulary 5,000, length 20, every weight N(0, 1), drawn from seed 88 (the official
+    code loads its own fixed weights instead; ours are ours). The same network in every
+    process (seeded initialisers)."""
+    from keras_gans.networks.seqgan import seqgan_oracle
+
+    return seqgan_oracle(ORACLE_VOCABULARY, sequence_length=ORACLE_LENGTH, seed=ORACLE_SEED)
+
+
+def _oracle_tokens(split):
+    """10,000 sequences of the oracle (train: stream 0, test: stream 1), made once a process."""
+    if split not in _ORACLE_CACHE:
+        from keras_gans.models.sequence import sample_sequences
+
+        network = oracle()
+        stream = {"train": 0, "test": 1}[split]
+        parts = [sample_sequences(network, 1000, ORACLE_LENGTH, tf.constant([ORACLE_SEED, 1000 * stream + i]))
+                 for i in range(ORACLE_SAMPLES // 1000)]
+        _ORACLE_CACHE[split] = np.concatenate([np.asarray(p) for p in parts]).astype(np.int32)
+    return _ORACLE_CACHE[split]
+
+
+def _oracle_numpy(split, max_length):
+    if max_length != ORACLE_LENGTH:
+        raise ValueError(f"{ORACLE!r} sequences have {ORACLE_LENGTH} tokens; received max_length={max_length}.")
+    if split not in SEQUENCE_SPLITS:
+        raise ValueError(f"split for a sequence dataset must be one of {SEQUENCE_SPLITS}; got {split!r}.")
+    if split == "all":
+        return np.concatenate([_oracle_tokens("train"), _oracle_tokens("test")])
+    return _oracle_tokens(split)
+
+
 def load_sequences_numpy(name, split="train", max_length=20, min_count=2, data_dir=None, vocabulary=None):
-    """A whole split as `(tokens, vocabulary)`: int32 `[N, max_length]` in corpus order."""
+    """A whole split as `(tokens, vocabulary)`: int32 `[N, max_length]` in corpus order
+    (`vocabulary` None for `"seqgan_oracle"`, whose ids are not words)."""
+    if name == ORACLE:
+        return _oracle_numpy(split, max_length), None
     sentences, is_test, path = corpus_sentences(name, max_length, data_dir)
     vocab = _check_vocabulary(vocabulary) or Vocabulary.build(
         [s for s, t in zip(sentences, is_test) if not t], min_count
@@ -456,6 +503,14 @@ def load_sequences(name, split="train", batch_size=64, max_length=20, shuffle=Tr
 def info_sequences(name, data_dir=None, *, max_length=20, min_count=2, vocabulary=None, **unused):
     """The `SequenceInfo` of a sequence dataset: vocabulary size and split sizes."""
     del unused
+    if name == ORACLE:
+        return SequenceInfo(
+            name=name, image_shape=None, num_classes=None,
+            num_examples={"train": ORACLE_SAMPLES, "test": ORACLE_SAMPLES}, vocabulary_size=ORACLE_VOCABULARY,
+            max_length=ORACLE_LENGTH, min_count=0, path="(generated)",
+            description=f"SeqGAN's synthetic data: {ORACLE_LENGTH}-token sequences of an oracle LSTM "
+                        f"(vocabulary {ORACLE_VOCABULARY}, N(0, 1) weights, seed {ORACLE_SEED})",
+        )
     sentences, is_test, path = corpus_sentences(name, max_length, data_dir)
     vocab = _check_vocabulary(vocabulary) or Vocabulary.build(
         [s for s, t in zip(sentences, is_test) if not t], min_count
@@ -476,7 +531,7 @@ def info_sequences(name, data_dir=None, *, max_length=20, min_count=2, vocabular
 
 
 def is_sequence_name(name):
-    return isinstance(name, str) and (name == "fortunes" or name.startswith(TEXT_PREFIX))
+    return isinstance(name, str) and (name in ("fortunes", ORACLE) or name.startswith(TEXT_PREFIX))
 
 
 def load_named(name, split="train", batch_size=64, image_size=None, with_labels=False, shuffle=True, seed=None,
