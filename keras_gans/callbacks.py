@@ -480,6 +480,43 @@ class SampleGrid(keras.callbacks.Callback):
         self.write(f"epoch_{epoch + 1:03d}.png", step=epoch + 1)
 
 
+class SampleText(keras.callbacks.Callback):
+    """Writes ``num_samples`` sequences of a sequence model (``model.sample_text``: words with
+    a vocabulary, ids otherwise), one a line, to ``<directory>/epoch_<NNN>.txt`` at the end of
+    every ``every`` epochs, from the same seed each time; with ``log_dir`` also to TensorBoard.
+    The text counterpart of :class:`SampleGrid` (same arguments; ``scale`` and ``examples``
+    are accepted and unused)."""
+
+    def __init__(self, directory, num_samples=64, seed=0, every=1, scale=1, log_dir=None, examples=None):
+        super().__init__()
+        del scale, examples
+        self.directory, self.num_samples, self.seed, self.every, self.log_dir = (
+            directory, num_samples, seed, every, log_dir)
+        self._writer = None
+
+    def on_train_begin(self, logs=None):
+        if self.log_dir:
+            self._writer = tf.summary.create_file_writer(os.path.join(self.log_dir, "samples"))
+
+    def write(self, file_name, step=None):
+        lines = self.model.sample_text(self.num_samples, seed=self.seed)
+        os.makedirs(self.directory, exist_ok=True)
+        path = os.path.join(self.directory, file_name)
+        with open(path + ".partial", "w", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n")
+        os.replace(path + ".partial", path)
+        if self._writer is not None and step is not None:
+            with self._writer.as_default(), tf.summary.record_if(True):
+                tf.summary.text("samples", tf.constant("\n\n".join(lines[:16])), step=step)
+            self._writer.flush()
+        return {"samples": path}
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every:
+            return
+        self.write(f"epoch_{epoch + 1:03d}.txt", step=epoch + 1)
+
+
 class ReconstructionGrid(keras.callbacks.Callback):
     """Writes :func:`reconstruction_grid` of fixed real images at the end of each epoch.
 

@@ -22,7 +22,8 @@ from keras_gans import distribute as distribute_lib
 import numpy as np
 import tensorflow as tf
 
-from keras_gans.callbacks import (EvaluateMetrics, ResumableBackup, SampleGrid, StandingStatistics, StopOnDivergence,
+from keras_gans.callbacks import (EvaluateMetrics, ResumableBackup, SampleGrid, SampleText, StandingStatistics,
+                                  StopOnDivergence,
                                   StopOnInterrupt, TrainingDiverged, TrainingInterrupted, latest_backup)
 from keras_gans.export import export_model
 from keras_gans.metrics.extractors import default_extractor
@@ -162,14 +163,35 @@ def real_images(dataset, image_size, num_images, split=None, data_dir=None, seed
     return tf.nest.map_structure(lambda t: np.asarray(t), next(iter(ds)))
 
 
+def sequence_overrides(preset, dataset, data_dir=None):
+    """``(network_overrides, model_overrides)`` fitting a token-sequence preset to its data:
+    the vocabulary size and sequence length of ``dataset``, and its words (so samples and
+    the export give text)."""
+    info = data.info(dataset, data_dir=data_dir)
+    sizes = {"vocab_size": int(info.vocabulary_size), "sequence_length": int(info.max_length)}
+    networks = {role: dict(sizes) for role in preset["networks"]}
+    model = {}
+    if data.sequences.is_sequence_name(dataset) and dataset != data.sequences.ORACLE:
+        model["vocabulary"] = list(data.sequences.vocabulary(dataset, max_length=info.max_length,
+                                                             data_dir=data_dir).tokens)
+    return networks, model
+
+
 def build_model(config):
     """The uncompiled model of ``config.preset`` with the config's overrides."""
+    preset = presets.get(config.preset)
+    networks, model = {}, {}
+    if preset["data"]["format"] == "tokens":
+        networks, model = sequence_overrides(preset, config.dataset or preset["data"]["dataset"], config.data_dir)
+    for role, kwargs in (("discriminator", config.discriminator_overrides),):
+        if kwargs:
+            networks[role] = {**networks.get(role, {}), **kwargs}
     return presets.build(
         config.preset,
         seed=config.seed,
-        discriminator_overrides=config.discriminator_overrides,
+        network_overrides=networks,
         **({"ema_decay": config.ema_decay} if config.ema_decay is not None else {}),
-        **config.model_overrides,
+        **{**model, **config.model_overrides},
     )
 
 
@@ -224,7 +246,8 @@ def run(config, extra_callbacks=()):
             f"preset {config.preset!r}'s generator has no BatchNormalization layer; pass 0."
         )
 
-    image_size = preset["data"]["image_shape"][0]
+    shape = preset["data"]["image_shape"]
+    image_size = shape[0] if shape else None  # None: token sequences
     batch_size = config.batch_size or preset["data"]["batch_size"]
     # One train_step consumes batch_chunks chunks (GAN: n_critic) of batch_size examples.
     global_batch = batch_size * gan.batch_chunks
@@ -274,14 +297,16 @@ def run(config, extra_callbacks=()):
     if chief and config.standing_stats:  # grids and scores show the generator as exported
         every = math.gcd(config.grid_every, config.eval_every) if config.eval_every else config.grid_every
         callbacks.append(StandingStatistics(config.standing_stats, batch_size, every=every, seed=config.seed))
-    scale = max(1, 128 // image_size)
+    scale = max(1, 128 // image_size) if image_size else 1
+    # Sample grids of images, or sample text of a sequence model.
+    samples_class, samples_ext = (SampleText, ".txt") if gan.data_format == "tokens" else (SampleGrid, ".png")
     examples = None
     if chief and gan.grid_examples:  # real examples the model's grids show (test split)
         examples = real_images(dataset_name, image_size, gan.grid_examples, data_dir=config.data_dir,
                                seed=config.seed)
     if chief:
         callbacks += [
-            SampleGrid(
+            samples_class(
                 os.path.join(out, "samples"),
                 num_samples=config.grid_size,
                 seed=config.seed,
@@ -347,10 +372,10 @@ def run(config, extra_callbacks=()):
 
     extra = {}
     if chief:
-        grids = SampleGrid(os.path.join(out, "samples"), num_samples=config.grid_size, seed=config.seed,
+        grids = samples_class(os.path.join(out, "samples"), num_samples=config.grid_size, seed=config.seed,
                            scale=scale, examples=examples)
         grids.set_model(gan)
-        extra["grid"] = grids.write("final.png")["samples"]
+        extra["grid"] = grids.write("final" + samples_ext)["samples"]
     if config.export:
         if not chief:  # every worker writes (MultiWorkerMirroredStrategy); only the chief keeps it
             export_base = tempfile.mkdtemp()
