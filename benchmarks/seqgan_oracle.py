@@ -6,6 +6,8 @@ For each seed: G is pre-trained by MLE on the 10,000 sequences of the oracle
 every 5 MLE epochs and every 5 adversarial rounds. One JSON file per seed:
 
     python -m benchmarks.seqgan_oracle --seed=0 --output=/tmp/seqgan_oracle_0.json
+    python -m benchmarks.seqgan_oracle --summarize --rounds=40 --mle_extra_epochs=20 \
+        --output=/tmp/seqgan_oracle_0.json,/tmp/seqgan_oracle_1.json,...   # the README table
 
 The official schedule is --pretrain_epochs=120 --d_pretrain_steps=46800 --rounds=200
 --d_steps=4680 (about a day of this 2-core CPU for D alone); the defaults are what we ran.
@@ -34,7 +36,10 @@ flags.DEFINE_integer("rounds", 60, "Adversarial rounds (official 200); a multipl
 flags.DEFINE_integer("d_steps", 50, "D steps per round (official 4,680).")
 flags.DEFINE_integer("mle_extra_epochs", 40, "MLE epochs of the baseline after the branch point.")
 flags.DEFINE_integer("eval_samples", 10000, "Generated sequences per NLL-oracle.")
-flags.DEFINE_string("output", None, "JSON file to write (after every stage).")
+flags.DEFINE_string("output", None, "JSON file to write (after every stage); with --summarize, "
+                    "comma-separated JSON files to read.")
+flags.DEFINE_boolean("summarize", False, "Print the markdown table of finished runs at --rounds rounds "
+                     "and --mle_extra_epochs MLE epochs after the branch point.")
 flags.mark_flag_as_required("output")
 
 STEPS_PER_EPOCH = 10000 // 64  # 156, as the official loader
@@ -61,8 +66,42 @@ def _fit(model, ds, name, epochs, steps, every, record):
                     "history": {k: [float(x) for x in v] for k, v in history.history.items()}}
 
 
+def _at(evaluations, epoch):
+    """NLL-oracle of the evaluation closest to ``epoch`` epochs of a stage (MLE is scored
+    after epochs 1, 6, 11, ... and the last)."""
+    return min(evaluations, key=lambda x: (abs(x[0] - epoch), x[0]))[2]
+
+
+def summarize(paths, rounds, mle_epochs):
+    import numpy as np
+
+    rows = []
+    for path in paths:
+        with open(path) as f:
+            r = json.load(f)
+        branch = r["pretrain"]["nll_oracle"][-1][2]
+        mle = _at(r["mle"]["nll_oracle"], mle_epochs)
+        seqgan = _at(r["seqgan"]["nll_oracle"], rounds // 5)
+        best = min(v for e, _, v in r["seqgan"]["nll_oracle"] if e <= rounds // 5)
+        rows.append((r["seed"], r["flags"]["pretrain_epochs"], branch, mle, seqgan, best))
+    print(f"| seed | NLL-oracle after {rows[0][1]} MLE epochs | MLE, {mle_epochs} more epochs | "
+          f"SeqGAN, {rounds} rounds | SeqGAN, best of every 5 rounds | SeqGAN - MLE |")
+    print("|---|---|---|---|---|---|")
+    for seed, _, branch, mle, seqgan, best in rows:
+        print(f"| {seed} | {branch:.3f} | {mle:.3f} | {seqgan:.3f} | {best:.3f} | {seqgan - mle:+.3f} |")
+    a = np.array([row[2:] for row in rows])
+    mean, std = a.mean(0), a.std(0, ddof=1) if len(a) > 1 else np.zeros(a.shape[1])
+    gap = a[:, 2] - a[:, 1]
+    print(f"| mean +- sd | {mean[0]:.3f} +- {std[0]:.3f} | {mean[1]:.3f} +- {std[1]:.3f} | "
+          f"{mean[2]:.3f} +- {std[2]:.3f} | {mean[3]:.3f} +- {std[3]:.3f} | "
+          f"{gap.mean():+.3f} +- {gap.std(ddof=1) if len(gap) > 1 else 0:.3f} |")
+
+
 def main(argv):
     del argv
+    if FLAGS.summarize:
+        summarize(FLAGS.output.split(","), FLAGS.rounds, FLAGS.mle_extra_epochs)
+        return
     global ORACLE
     ORACLE = oracle()
     keras.utils.set_random_seed(FLAGS.seed)

@@ -480,6 +480,19 @@ class SampleGrid(keras.callbacks.Callback):
         self.write(f"epoch_{epoch + 1:03d}.png", step=epoch + 1)
 
 
+class TensorBoard(keras.callbacks.TensorBoard):
+    """``keras.callbacks.TensorBoard`` that writes every epoch's scalars.
+
+    Keras (3.x) writes the epoch summaries inside the ``record_if`` of its batch-level
+    ``update_freq``, so with ``update_freq=N`` an epoch's losses and scores reach the file only
+    when the global batch count at the epoch's end is a multiple of N (an epoch of 156 steps
+    and ``update_freq=50``: none at all). Here the epoch summaries are always recorded."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        with tf.summary.record_if(True):
+            super().on_epoch_end(epoch, logs)
+
+
 class SampleText(keras.callbacks.Callback):
     """Writes ``num_samples`` sequences of a sequence model (``model.sample_text``: words with
     a vocabulary, ids otherwise), one a line, to ``<directory>/epoch_<NNN>.txt`` at the end of

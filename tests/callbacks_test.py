@@ -245,3 +245,29 @@ def test_bad_columns_raise(columns):
 def test_bad_scale_raises(tmp_path):
     with pytest.raises(ValueError, match="scale must be a positive int; received 1.5"):
         save_image_grid(np.zeros((2, 3, 3, 1), "float32"), str(tmp_path / "g.png"), scale=1.5)
+
+
+def _event_tags(directory):
+    counts = {}
+    for path in glob.glob(os.path.join(directory, "events.out.tfevents.*")):
+        for record in tf.data.TFRecordDataset(path):
+            for value in tf.compat.v1.Event.FromString(record.numpy()).summary.value:
+                counts[value.tag] = counts.get(value.tag, 0) + 1
+    return counts
+
+
+@pytest.mark.parametrize("tensorboard, expected", [(keras.callbacks.TensorBoard, 0),
+                                                   ("ours", 3)])
+def test_tensorboard_writes_every_epoch_whatever_update_freq(tmp_path, tensorboard, expected):
+    """Keras' own callback drops epoch scalars unless the batch count is a multiple of
+    update_freq (3 steps an epoch, update_freq=50: none); ours writes all three epochs."""
+    from keras_gans.callbacks import TensorBoard
+
+    cls = TensorBoard if tensorboard == "ours" else tensorboard
+    x = keras.Input((2,))
+    model = keras.Model(x, keras.layers.Dense(1)(x))
+    model.compile("sgd", "mse")
+    data = tf.data.Dataset.from_tensors((tf.ones([4, 2]), tf.ones([4, 1]))).repeat()
+    model.fit(data, steps_per_epoch=3, epochs=3, verbose=0, shuffle=False,
+              callbacks=[cls(str(tmp_path), update_freq=50)])
+    assert _event_tags(str(tmp_path / "train")).get("epoch_loss", 0) == expected

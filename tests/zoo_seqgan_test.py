@@ -59,3 +59,23 @@ def test_bad_flags_are_one_line_errors(tmp_path, flag, message):
                           cwd=repo, capture_output=True, text=True, timeout=300,
                           env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
     assert proc.returncode == 2 and message in proc.stderr, proc.stderr[-2000:]
+
+
+def test_oracle_task_logs_nll_oracle_to_the_history_and_tensorboard(run_zoo_script):
+    out, summary = run_zoo_script(
+        "zoo.seqgan.train", "--preset=seqgan_tiny", "--dataset=seqgan_oracle", "--batch_size=8",
+        "--steps_per_epoch=3", "--pretrain_epochs=1", "--discriminator_pretrain_steps=1",
+        "--discriminator_steps=2", "--rounds=1", "--nll_samples=100", "--nll_every=1", "--score_samples=0",
+        "--export=false")
+    nll = summary["history"]["nll_oracle"]
+    # Random ids under the oracle: about log(5000) = 8.5 nats or more per token.
+    assert len(nll) == 2 and all(7.0 < v < 30.0 for v in nll)
+    header = (out / "history.csv").read_text().splitlines()[0].split(",")
+    assert "nll_oracle" in header
+    import tensorflow as tf
+
+    tags = set()
+    for event_file in (out / "logs" / "train").glob("events.out.tfevents.*"):
+        for event in tf.compat.v1.train.summary_iterator(str(event_file)):
+            tags |= {v.tag for v in event.summary.value}
+    assert "epoch_nll_oracle" in tags

@@ -23,8 +23,8 @@ import numpy as np
 import tensorflow as tf
 
 from keras_gans.callbacks import (EvaluateMetrics, ResumableBackup, SampleGrid, SampleText, StandingStatistics,
-                                  StopOnDivergence,
-                                  StopOnInterrupt, TrainingDiverged, TrainingInterrupted, latest_backup)
+                                  StopOnDivergence, StopOnInterrupt, TensorBoard, TrainingDiverged,
+                                  TrainingInterrupted, latest_backup)
 from keras_gans.export import export_model
 from keras_gans.metrics.extractors import default_extractor
 
@@ -202,12 +202,14 @@ def _is_chief(strategy):
     )
 
 
-def run(config, extra_callbacks=()):
+def run(config, extra_callbacks=(), metric_callbacks=()):
     """Trains, writes grids, exports.
 
     Args:
         config: a :class:`TrainConfig`.
         extra_callbacks: Keras callbacks run after the built-in ones.
+        metric_callbacks: callbacks that add scores to the epoch's logs (SeqGAN's NLL-oracle),
+            run on the chief before TensorBoard and the CSV log so that both record them.
 
     Returns:
         A dict summary (also written to ``<output_dir>/summary.json``); its ``"model"``
@@ -323,8 +325,9 @@ def run(config, extra_callbacks=()):
                 real.astype("float32") / 127.5 - 1.0, default_extractor(dataset_name),
                 num_samples=config.eval_samples, every=config.eval_every, seed=config.seed,
             ))
+        callbacks += list(metric_callbacks)
         callbacks += [
-            keras.callbacks.TensorBoard(os.path.join(out, "logs"), update_freq=50),
+            TensorBoard(os.path.join(out, "logs"), update_freq=50),
             keras.callbacks.CSVLogger(os.path.join(out, "history.csv"), append=True),
         ]
     callbacks += list(extra_callbacks)

@@ -30,6 +30,10 @@ flags.DEFINE_integer("discriminator_pretrain_steps", 300, "D steps before the fi
 flags.DEFINE_integer("discriminator_steps", 20, "D steps per adversarial round (official 4,680).")
 flags.DEFINE_integer("rounds", 10, "Adversarial rounds (official 200); the run stops at the end of the "
                      "epoch in which they are done.")
+flags.DEFINE_integer("nll_samples", 10000, "With --dataset=seqgan_oracle: generated sequences per NLL-oracle "
+                     "(official 10,000).")
+flags.DEFINE_integer("nll_every", 5, "With --dataset=seqgan_oracle: epochs between NLL-oracle scores "
+                     "(into the logs, history.csv and TensorBoard).")
 flags.DEFINE_integer("score_samples", 1000, "Generated sentences scored against the test split at the end.")
 
 
@@ -94,9 +98,13 @@ def main(argv):
     if dataset == data.sequences.ORACLE:
         from keras_gans.metrics.oracle import OracleNLL
 
-        extra.append(OracleNLL(data.sequences.oracle(), every=5, seed=config.seed))
+        if FLAGS.nll_samples < 1 or FLAGS.nll_every < 1:
+            raise ValueError(f"--nll_samples and --nll_every must be >= 1; received {FLAGS.nll_samples} "
+                             f"and {FLAGS.nll_every}.")
+        extra.append(OracleNLL(data.sequences.oracle(), num_samples=FLAGS.nll_samples, every=FLAGS.nll_every,
+                               seed=config.seed))
     try:
-        summary = run(config, extra_callbacks=extra)
+        summary = run(config, metric_callbacks=extra)
     except TrainingInterrupted as stop:
         sys.stderr.write(f"{stop}\n")
         return 130
