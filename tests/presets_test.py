@@ -13,6 +13,7 @@ import pytest
 
 from keras_gans import presets
 from keras_gans.models.gan import GAN
+from keras_gans.models.sequence import SequenceGAN
 from keras_gans.models.translation import PairedTranslation
 from keras_gans.models.vaegan import VAEGAN
 from keras_gans.models.veegan import VEEGAN
@@ -36,6 +37,7 @@ EXPECTED = {
     "vaegan_tiny": (VAEGAN, ("generator", "discriminator", "encoder")),
     "veegan_tiny": (VEEGAN, ("generator", "discriminator", "reconstructor")),
     "pix2pix_tiny": (PairedTranslation, ("generator", "discriminator")),
+    "seqgan_tiny": (SequenceGAN, ("generator", "discriminator")),
 }
 
 
@@ -57,8 +59,10 @@ def test_every_preset_has_the_schema(name):
     for role, (builder, kwargs) in networks.items():
         assert builder in presets.NETWORKS, (role, builder)
         assert isinstance(kwargs, dict) and "seed" not in kwargs
-    # One optimizer per trainable role (every network of a preset is trained).
-    assert set(preset["optimizers"]) == set(networks)
+    # One optimizer per trainable role (every network of a preset is trained), plus the
+    # class's extra optimizers (SeqGAN's second Adam for its generator).
+    extra = presets.MODEL_CLASSES[preset["model_class"]].EXTRA_OPTIMIZERS
+    assert set(preset["optimizers"]) == set(networks) | set(extra)
     assert not any(k.endswith("_optimizer") or k in ("optimizers", "seed", "name") for k in preset["model"])
     data = preset["data"]
     assert set(data) == set(presets.DATA_KEYS)
@@ -72,6 +76,8 @@ def test_every_preset_has_the_schema(name):
         assert data["format"] == "points" and data["image_shape"] is None
     elif preset["model_class"] == "PairedTranslation":
         assert data["format"] == "paired"
+    elif preset["model_class"] == "SequenceGAN":
+        assert data["format"] == "tokens"
     elif preset["model"].get("num_classes"):
         assert data["format"] == "labelled_images"
         assert networks["generator"][1]["num_classes"] == preset["model"]["num_classes"]
@@ -355,15 +361,17 @@ def test_build_gives_the_class_roles_and_optimizers(family):
         assert (cls, roles) == EXPECTED[name]
     model = presets.build(name, seed=3)
     assert type(model) is cls and model.name == name and model.seed == 3
-    assert tuple(model.networks) == roles and model.trainable_roles == roles
+    # Roles a class derives from the preset's networks are frozen (SeqGAN's rollout copy).
+    assert tuple(model.networks)[:len(roles)] == roles and model.trainable_roles == roles
+    assert set(model.networks) - set(roles) == set(model.frozen_roles)
     assert model.optimizer_configs == preset["optimizers"]
-    assert list(model.optimizer_configs) == list(roles)
+    assert list(model.optimizer_configs) == list(roles) + list(cls.EXTRA_OPTIMIZERS)
     for key, value in preset["model"].items():
         got = getattr(model, "loss_name" if key == "loss" else key)
         assert got == value, key
     model.compile()
-    assert sorted(model.optimizers) == sorted(roles)
-    for role in roles:
+    assert sorted(model.optimizers) == sorted(roles + tuple(cls.EXTRA_OPTIMIZERS))
+    for role in model.optimizers:
         assert type(model.optimizers[role]).__name__ == preset["optimizers"][role]["class_name"]
     # The seed reaches every builder: the same seed gives the same weights. Not the power
     # iteration vectors of Keras' SpectralNormalization (SNGAN, SAGAN), which it draws unseeded.
