@@ -53,7 +53,7 @@ DATA_KEYS = ("format", "dataset", "batch_size", "image_shape")
 # Latent formats: data["image_shape"] is the generator's; "paired" data (source, target)
 # gives the training crop's shape.
 LATENT_FORMATS = ("images", "labelled_images", "points")
-DATA_FORMATS = LATENT_FORMATS + ("paired", "tokens")
+DATA_FORMATS = LATENT_FORMATS + ("paired", "low_high", "tokens")
 REQUIRED_ROLES = ("generator", "discriminator")
 
 # Image shapes (H, W, C) that presets of several families use.
@@ -144,7 +144,7 @@ def _register(family):
     # registered; nothing is added unless every preset passes.
     known_networks, known_classes = {**_NETWORKS, **networks}, {**_MODEL_CLASSES, **classes}
     for name, preset in presets.items():
-        check(name, preset)
+        check(name, preset, known_classes)
         _check_references(name, preset, known_networks, known_classes)
     _PRESETS.update(presets)
     _NETWORKS.update(networks)
@@ -156,8 +156,9 @@ def _is_spec(value):
             and isinstance(value[1], dict))
 
 
-def check(name, preset):
-    """Raises ValueError unless ``preset`` has the schema of this module's docstring."""
+def check(name, preset, classes=None):
+    """Raises ValueError unless ``preset`` has the schema of this module's docstring
+    (``classes``: the model classes to look ``model_class`` up in; default the registry's)."""
     def fail(message):
         raise ValueError(f"Preset {name!r}: {message}")
 
@@ -192,9 +193,12 @@ def check(name, preset):
         fail(f"model must not hold {misplaced}: networks go under 'networks', optimizers under "
              "'optimizers', the seed and name are build()'s.")
     optimizers = preset["optimizers"]
-    # Keys beyond the roles are the model class's extra optimizers (checked when it is built).
-    if not isinstance(optimizers, dict) or not set(networks) <= set(optimizers):
-        fail(f"optimizers must hold one optimizer per network role {list(networks)}; received "
+    # One per network role but the class's frozen ones, plus the class's extra optimizers.
+    cls = (_MODEL_CLASSES if classes is None else classes).get(preset["model_class"])
+    expected = (set(networks) - set(getattr(cls, "FROZEN_ROLES", ()))) | set(getattr(cls, "EXTRA_OPTIMIZERS", {}))
+    if not isinstance(optimizers, dict) or set(optimizers) != expected:
+        fail(f"optimizers must hold one optimizer per network role (none for frozen roles) and the "
+             f"class's extra optimizers: {sorted(expected)}; received "
              f"{list(optimizers) if isinstance(optimizers, dict) else optimizers!r}.")
     data = preset["data"]
     if data["format"] not in DATA_FORMATS:
@@ -385,7 +389,8 @@ def build(name, seed=None, *, network_overrides=None, generator_overrides=None,
     networks = {role: _build_network(specs[role], overrides.get(role), seed) for role in order}
 
     model_kwargs = {**preset["model"], **model_overrides}
-    optimizers = {role: preset["optimizers"][role] for role in order}
+    # Trainable roles in role order, then the class's extra optimizers; frozen roles have none.
+    optimizers = {role: preset["optimizers"][role] for role in order if role in preset["optimizers"]}
     optimizers.update({k: v for k, v in preset["optimizers"].items() if k not in optimizers})
     optimizers.update(model_kwargs.pop("optimizers", None) or {})
     for role in order:

@@ -61,8 +61,8 @@ def test_every_preset_has_the_schema(name):
         assert isinstance(kwargs, dict) and "seed" not in kwargs
     # One optimizer per trainable role (every network of a preset is trained), plus the
     # class's extra optimizers (SeqGAN's second Adam for its generator).
-    extra = presets.MODEL_CLASSES[preset["model_class"]].EXTRA_OPTIMIZERS
-    assert set(preset["optimizers"]) == set(networks) | set(extra)
+    cls = presets.MODEL_CLASSES[preset["model_class"]]
+    assert set(preset["optimizers"]) == set(networks) - set(cls.FROZEN_ROLES) | set(cls.EXTRA_OPTIMIZERS)
     assert not any(k.endswith("_optimizer") or k in ("optimizers", "seed", "name") for k in preset["model"])
     data = preset["data"]
     assert set(data) == set(presets.DATA_KEYS)
@@ -70,6 +70,8 @@ def test_every_preset_has_the_schema(name):
     assert isinstance(data["batch_size"], int) and data["batch_size"] > 0
     if data["format"] == "paired":  # the crop size; the generator's image_shape is the source's
         assert data["image_shape"][:2] == networks["generator"][1]["image_shape"][:2]
+    elif data["format"] == "low_high":  # the high-resolution patch; the networks take any size
+        assert data["image_shape"][0] % preset["model"]["scale"] == 0
     else:
         assert data["image_shape"] == networks["generator"][1].get("image_shape")
     if name.startswith("mixture_"):
@@ -78,6 +80,8 @@ def test_every_preset_has_the_schema(name):
         assert data["format"] == "paired"
     elif preset["model_class"] == "SequenceGAN":
         assert data["format"] == "tokens"
+    elif preset["model_class"] == "SuperResolution":
+        assert data["format"] == "low_high"
     elif preset["model"].get("num_classes"):
         assert data["format"] == "labelled_images"
         assert networks["generator"][1]["num_classes"] == preset["model"]["num_classes"]
@@ -361,16 +365,18 @@ def test_build_gives_the_class_roles_and_optimizers(family):
         assert (cls, roles) == EXPECTED[name]
     model = presets.build(name, seed=3)
     assert type(model) is cls and model.name == name and model.seed == 3
-    # Roles a class derives from the preset's networks are frozen (SeqGAN's rollout copy).
-    assert tuple(model.networks)[:len(roles)] == roles and model.trainable_roles == roles
-    assert set(model.networks) - set(roles) == set(model.frozen_roles)
+    # Roles a class derives from the preset's networks are frozen (SeqGAN's rollout copy), and
+    # so are the class's frozen roles (a perceptual network); neither has an optimizer.
+    trainable = tuple(r for r in roles if r not in cls.FROZEN_ROLES)
+    assert tuple(model.networks)[:len(roles)] == roles and model.trainable_roles == trainable
+    assert set(model.networks) - set(trainable) == set(model.frozen_roles)
     assert model.optimizer_configs == preset["optimizers"]
-    assert list(model.optimizer_configs) == list(roles) + list(cls.EXTRA_OPTIMIZERS)
+    assert list(model.optimizer_configs) == list(trainable) + list(cls.EXTRA_OPTIMIZERS)
     for key, value in preset["model"].items():
         got = getattr(model, "loss_name" if key == "loss" else key)
         assert got == value, key
     model.compile()
-    assert sorted(model.optimizers) == sorted(roles + tuple(cls.EXTRA_OPTIMIZERS))
+    assert sorted(model.optimizers) == sorted(trainable + tuple(cls.EXTRA_OPTIMIZERS))
     for role in model.optimizers:
         assert type(model.optimizers[role]).__name__ == preset["optimizers"][role]["class_name"]
     # The seed reaches every builder: the same seed gives the same weights. Not the power

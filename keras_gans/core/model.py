@@ -54,6 +54,9 @@ class AdversarialModel(keras.Model):
     # variables in the phases that name it (``Phase(optimizers={role: key})``): SeqGAN's
     # generator has one Adam for MLE pre-training and a fresh one for adversarial training.
     EXTRA_OPTIMIZERS = {}
+    # Roles of the class that are never trained (a perceptual feature network): presets give
+    # them no optimizer.
+    FROZEN_ROLES = ()
 
     def __init__(self, networks, optimizers=None, ema=None, frozen=(), seed=None, **kwargs):
         optimizers = dict(optimizers or {})

@@ -5,8 +5,10 @@ from keras_gans.layers.conditional_norm import ConditionalBatchNormalization
 from keras_gans.layers.maxout import Maxout
 from keras_gans.layers.minibatch import MinibatchDiscrimination, MinibatchStddev
 from keras_gans.layers.pixel_shuffle import PixelShuffle, PixelUnshuffle
+from keras_gans.layers.resize import BilinearUpsampling
 
 __all__ = [
+    "BilinearUpsampling",
     "ConditionalBatchNormalization",
     "Maxout",
     "MinibatchDiscrimination",

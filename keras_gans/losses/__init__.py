@@ -31,6 +31,8 @@ that records the critic's weights to differentiate through them.
 from keras_gans.losses import adversarial, penalties, perceptual, reconstruction
 from keras_gans.losses.adversarial import (
     LossPair,
+    esrgan_discriminator_loss,
+    esrgan_generator_loss,
     get,
     hinge_discriminator_loss,
     hinge_generator_loss,

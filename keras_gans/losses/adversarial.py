@@ -36,6 +36,8 @@ from keras_gans.losses._common import to_float as _to_float
 
 __all__ = [
     "LossPair",
+    "esrgan_discriminator_loss",
+    "esrgan_generator_loss",
     "get",
     "hinge_discriminator_loss",
     "hinge_generator_loss",
@@ -505,6 +507,44 @@ def relativistic_average_discriminator_loss(real_logits, fake_logits, mean_over=
     )
 
 
+def esrgan_generator_loss(fake_logits, real_logits=None):
+    """ESRGAN's relativistic average generator loss as BasicSR's ``ESRGANModel`` computes it:
+    the mean of its two terms, each mean taken over every element (``torch.mean(pred)``)::
+
+        L_G = (softplus(r - mean(f)) + softplus(-(f - mean(r)))) / 2
+
+    with ``r`` D's logits on real images (detached: no gradient reaches them) and ``f`` on
+    generated ones. Half of :func:`relativistic_average_generator_loss` with
+    ``mean_over="all"``, so ESRGAN's weight 5e-3 applies as in its option files.
+
+    Returns:
+        Per-example loss, shape `[batch]`.
+    """
+    _require_real(real_logits, "esrgan_generator_loss")
+    real_logits = ops.stop_gradient(_to_float(real_logits))
+    return 0.5 * relativistic_average_generator_loss(fake_logits, real_logits, mean_over="all")
+
+
+def esrgan_discriminator_loss(real_logits, fake_logits):
+    """ESRGAN's relativistic average discriminator loss as BasicSR's ``ESRGANModel``: each
+    term halved, and the mean of the *other* side detached in each (the code backpropagates
+    ``0.5 * BCE(r - mean(f.detach()), 1)`` and ``0.5 * BCE(f - mean(r.detach()), 0)``)::
+
+        L_D = (softplus(-(r - sg(mean(f)))) + softplus(f - sg(mean(r)))) / 2
+
+    The value equals half of :func:`relativistic_average_discriminator_loss` (``mean_over=
+    "all"``); the gradients differ (no gradient through the means).
+
+    Returns:
+        Per-example loss, shape `[batch]`.
+    """
+    real_logits = _to_float(real_logits)
+    fake_logits = _to_float(fake_logits)
+    mean_real, mean_fake = ops.stop_gradient(ops.mean(real_logits)), ops.stop_gradient(ops.mean(fake_logits))
+    return 0.5 * (_per_example(ops.softplus(-(real_logits - mean_fake)))
+                  + _per_example(ops.softplus(fake_logits - mean_real)))
+
+
 # --------------------------------------------------------------------------
 # Registry
 # --------------------------------------------------------------------------
@@ -555,6 +595,7 @@ _REGISTRY = {
             relativistic_average_discriminator_loss,
             generator_needs_real=True,
         ),
+        LossPair("esrgan", esrgan_generator_loss, esrgan_discriminator_loss, generator_needs_real=True),
     )
 }
 
@@ -565,7 +606,8 @@ def get(name):
     Args:
         name: one of `"minimax"`, `"modified"`, `"wasserstein"`,
             `"least_squares"`, `"hinge"`, `"relativistic"`,
-            `"relativistic_average"` (case-insensitive; `-` reads as `_`),
+            `"relativistic_average"`, `"esrgan"` (BasicSR's ESRGAN form of it)
+            (case-insensitive; `-` reads as `_`),
             or a `LossPair`, returned as is.
 
     Returns:

@@ -31,6 +31,7 @@ import numbers
 import os
 
 import keras
+import numpy as np
 from keras import ops
 
 from keras_gans.losses import _common
@@ -174,13 +175,15 @@ class FeatureModel(keras.Model):
         return list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
 
 
-def _features_from_vgg(base, keys, input_shape, input_range, name):
+def _features_from_vgg(base, keys, input_shape, input_range, name, seed=None):
     """A frozen model image -> [features] that copies `base`'s (a VGG19's) weights.
 
     Every conv up to the deepest requested layer is rebuilt without activation
     (weights copied from `base`) and followed by its own ReLU layer, so both the
     pre- and the post-activation maps exist; `keys` holds
-    `(keras layer name, pre-activation?)` pairs.
+    `(keras layer name, pre-activation?)` pairs. With `seed`, the convs get seeded
+    Glorot-uniform kernels and zero biases instead of `base`'s weights (random VGGs
+    for tests, reproducible by seed).
     """
     wanted = {layer for layer, _ in keys}
     order = [layer.name for layer in base.layers]
@@ -199,7 +202,12 @@ def _features_from_vgg(base, keys, input_shape, input_range, name):
             config["activation"] = "linear"
             conv = keras.layers.Conv2D.from_config(config)
             pre = conv(x)
-            conv.set_weights(layer.get_weights())
+            if seed is None:
+                conv.set_weights(layer.get_weights())
+            else:
+                kernel, bias = layer.get_weights()
+                init = keras.initializers.GlorotUniform(seed=seed + len(maps))
+                conv.set_weights([np.asarray(init(kernel.shape)), np.zeros_like(bias)])
             x = keras.layers.Activation("relu", name=f"{layer.name}_relu")(pre)
             maps[(layer.name, True)] = pre
             maps[(layer.name, False)] = x
@@ -218,6 +226,7 @@ def vgg19_features(
     input_shape=(None, None, 3),
     input_range=(-1.0, 1.0),
     name="vgg19_features",
+    seed=None,
 ):
     """A frozen VGG19 feature network: images in `[-1, 1]` -> list of feature maps.
 
@@ -262,6 +271,8 @@ def vgg19_features(
         input_shape: `(height, width, 3)`; `None` for any size.
         input_range: the range of the input images, `(-1, 1)` by default.
         name: the model's name.
+        seed: with `weights=None`, an int seed for the random weights (seeded
+            Glorot-uniform kernels, zero biases); ignored with loaded weights.
 
     Returns:
         A frozen `FeatureModel` (a functional `keras.Model` that returns a
@@ -305,7 +316,7 @@ def vgg19_features(
             f"vgg19_features(..., weights='/path/to/{_VGG19_NOTOP_FILE}'), or put it in "
             "~/.keras/models/. weights=None builds random weights (tests)."
         ) from error
-    return _features_from_vgg(base, keys, input_shape, input_range, name)
+    return _features_from_vgg(base, keys, input_shape, input_range, name, seed if weights is None else None)
 
 
 def _criterion(criterion):

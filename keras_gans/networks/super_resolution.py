@@ -42,7 +42,9 @@ Configurations and parameter counts follow the official PyTorch code:
 Padding. PyTorch's ``padding=1`` (3x3, stride 1), ``padding=4`` (9x9) and ``padding=1`` (4x4,
 stride 2, even sizes) are Keras' ``"same"``. Upsampling: PyTorch nearest x2 is
 ``UpSampling2D(2, "nearest")``; ``F.interpolate(..., "bilinear", align_corners=False)`` is
-``UpSampling2D(s, "bilinear")`` (TF's half-pixel centres, no antialiasing when enlarging).
+``BilinearUpsampling(s)`` (``keras_gans.layers``: TF's half-pixel centres, no antialiasing when
+enlarging; Keras' ``UpSampling2D(s, "bilinear")`` gives the same values but cannot trace tiles
+of unknown size).
 
 Layer names and weight conversion. A layer that owns parameters is named after the PyTorch
 ``state_dict`` key prefix of its module with every ``.`` replaced by ``_`` (``body.0.rdb1.conv1``
@@ -82,6 +84,7 @@ import keras
 from keras import layers
 
 from keras_gans.layers.pixel_shuffle import PixelShuffle, PixelUnshuffle
+from keras_gans.layers.resize import BilinearUpsampling
 from keras_gans.networks.checks import check_int
 
 
@@ -247,7 +250,7 @@ def msrresnet(scale=4, num_blocks=16, num_features=64, input_channels=3, output_
         out = _lrelu(PixelShuffle(r, name=f"pixel_shuffle{i}")(x), 0.1, f"lrelu_up{i}")
     out = _lrelu(_conv(out, num_features, 3, "conv_hr", "kaiming", seeds), 0.1, "lrelu_hr")
     out = _conv(out, output_channels, 3, "conv_last", "kaiming", seeds)
-    base = layers.UpSampling2D(scale, interpolation="bilinear", name="base")(inputs)
+    base = BilinearUpsampling(scale, name="base")(inputs)
     return keras.Model(inputs, layers.Add(name="add_base")([out, base]), name=name)
 
 
@@ -362,7 +365,7 @@ def unet_discriminator_sn(num_features=64, skip_connection=True, input_channels=
     x3 = sn_conv(x2, nf * 8, 4, 3, strides=2)
     x = x3
     for i, (width, skip) in enumerate(((nf * 4, x2), (nf * 2, x1), (nf, x0)), start=4):
-        x = layers.UpSampling2D(2, interpolation="bilinear", name=f"upsample{i}")(x)
+        x = BilinearUpsampling(2, name=f"upsample{i}")(x)
         x = sn_conv(x, width, 3, i)
         if skip_connection:
             x = layers.Add(name=f"skip{i}")([x, skip])
