@@ -254,11 +254,14 @@ def run(config, extra_callbacks=(), metric_callbacks=()):
     # One train_step consumes batch_chunks chunks (GAN: n_critic) of batch_size examples.
     global_batch = batch_size * gan.batch_chunks
     data_kwargs = {"with_labels": True} if gan.data_format == "labelled_images" else {}
+    load_size = image_size
+    if gan.data_format == "low_high":  # super-resolution: random high-resolution patches
+        data_kwargs, load_size = {"patch_size": image_size}, None
     ds = data.load(
         dataset_name,
         split=config.split,
         batch_size=global_batch,
-        image_size=image_size,
+        image_size=load_size,
         seed=config.seed,
         data_dir=config.data_dir,
         drop_remainder=True,
@@ -304,8 +307,8 @@ def run(config, extra_callbacks=(), metric_callbacks=()):
     samples_class, samples_ext = (SampleText, ".txt") if gan.data_format == "tokens" else (SampleGrid, ".png")
     examples = None
     if chief and gan.grid_examples:  # real examples the model's grids show (test split)
-        examples = real_images(dataset_name, image_size, gan.grid_examples, data_dir=config.data_dir,
-                               seed=config.seed)
+        examples = real_images(dataset_name, load_size, gan.grid_examples, data_dir=config.data_dir,
+                               seed=config.seed, **({} if load_size else data_kwargs))
     if chief:
         callbacks += [
             samples_class(
