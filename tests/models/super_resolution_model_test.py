@@ -149,3 +149,18 @@ def test_bilinear_upsampling_equals_keras_and_traces_any_size():
                                atol=1e-6)
     f = tf.function(lambda t: BilinearUpsampling(2)(t), input_signature=[tf.TensorSpec([None, None, None, 3])])
     assert f(x).shape == (2, 10, 14, 3)
+
+
+@pytest.mark.parametrize("name, generator, discriminator", [
+    ("srresnet", 1_547_350, 14_499_401),       # Lornatang's SRResNet; BasicSR's VGG-style D (128 px)
+    ("msrresnet_psnr", 1_517_571, 14_499_401),  # BasicSR's MSRResNet
+    ("rrdbnet_psnr", 16_697_987, 14_499_401),   # BasicSR's RRDBNet (ESRGAN)
+    ("realesrnet_x4plus", 16_697_987, 4_376_897),  # Real-ESRGAN's U-Net D with spectral norm
+])
+def test_paper_presets_have_the_official_trainable_parameter_counts(name, generator, discriminator):
+    model = presets.build(name, seed=0)
+
+    def trainable(network):
+        return int(sum(np.prod(w.shape) for w in network.trainable_weights))
+
+    assert (trainable(model.generator), trainable(model.discriminator)) == (generator, discriminator)

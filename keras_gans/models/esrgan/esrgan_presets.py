@@ -14,6 +14,9 @@
   conv2_2, conv3_4, conv4_4, conv5_4 (0.1, 0.1, 1, 1, 1; weight 1) + 0.1 x the vanilla GAN
   loss from the U-Net D with spectral norm; the L1 and perceptual terms on the sharpened
   ground truth; Adam 1e-4 (0.9, 0.99), EMA 0.999, HR patches 256, batch 12 per GPU (x4 GPUs).
+* ``msrresnet_psnr`` / ``msrgan`` (BasicSR ``train_MSRResNet_x4.yml``, ``train_MSRGAN_x4.yml``):
+  the BN-free MSRResNet on L1 (2e-4, EMA 0.999), then L1 1e-2 + perceptual conv5_4 L1 1 +
+  5e-3 x the vanilla GAN loss from the VGG-style D, Adam 1e-4 (0.9, 0.99), HR patches 128.
 * ``*_tiny``: for tests (a random VGG truncated at conv1_2, small networks).
 
 The learning-rate schedules of the option files (MultiStepLR halvings, cosine restarts over
@@ -103,6 +106,17 @@ PRESETS["realesrgan_x4plus"] = variant(
     model={"loss": "modified", "pixel_weight": 1.0, "perceptual_weight": 1.0,
            "perceptual_layer_weights": (0.1, 0.1, 1.0, 1.0, 1.0), "perceptual_criterion": "l1",
            "adversarial_weight": 0.1, "sharpened_targets": True},
+    optimizers={"generator": _BASICSR_ADAM[1e-4]})
+
+_BASICSR_CODE = "XPixelGroup/BasicSR (options/train/SRResNet_SRGAN/train_MSRResNet_x4.yml, train_MSRGAN_x4.yml)"
+PRESETS["msrresnet_psnr"] = variant(
+    PRESETS["rrdbnet_psnr"], metadata={"paper": _SRGAN_PAPER, "code": _BASICSR_CODE,
+                                       "differences": _LR_NOTE + "MSRResNet 1,517,571 trainable parameters."})
+PRESETS["msrresnet_psnr"]["networks"]["generator"] = ("msrresnet", {"scale": 4, "num_blocks": 16, "num_features": 64})
+PRESETS["msrgan"] = variant(
+    PRESETS["msrresnet_psnr"], networks={"perceptual": _features(("conv5_4",))},
+    model={"loss": "modified", "pixel_weight": 1e-2, "perceptual_weight": 1.0, "perceptual_criterion": "l1",
+           "adversarial_weight": 5e-3},
     optimizers={"generator": _BASICSR_ADAM[1e-4]})
 
 _TINY = {"generator": ("msrresnet", {"scale": 4, "num_blocks": 1, "num_features": 8}),
