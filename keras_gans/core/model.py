@@ -290,13 +290,18 @@ class AdversarialModel(keras.Model):
     def step_seed(self, draw):
         """A stateless seed unique to (step, draw, replica), so replicas draw differently.
 
-        The step is the update count of ``SEED_ROLE``'s optimizer. Non-negative: TF's
-        stateless ops give different numbers for negative seeds with and without XLA."""
-        step = tf.cast(self.optimizers[self.SEED_ROLE].iterations, tf.int32)
+        The step is :meth:`seed_step`. Non-negative: TF's stateless ops give different
+        numbers for negative seeds with and without XLA."""
+        step = tf.cast(self.seed_step(), tf.int32)
         key = tf.bitwise.bitwise_and(
             self.seed + 7919 * draw + 104729 * distributed.replica_id(), 0x3FFFFFFF
         )
         return tf.stack([key, step])
+
+    def seed_step(self):
+        """The step count that keys :meth:`step_seed`: the update count of ``SEED_ROLE``'s
+        optimizer (a subclass whose roles pause may key it on the step counter instead)."""
+        return self.optimizers[self.SEED_ROLE].iterations
 
     @property
     def step_counter(self):

@@ -8,7 +8,9 @@ from keras_gans.core import distributed
 from keras_gans.core.distributed import replica_loss
 from keras_gans.core.model import AdversarialModel
 from keras_gans.core.phases import Phase, PhaseOutput
+from keras_gans.data.sequences import Vocabulary
 from keras_gans.networks import seqgan as seqgan_networks
+from keras_gans.networks.checks import check_int
 
 # The official losses take log(clip(softmax, 1e-20, 1)).
 _LOG_FLOOR = float(np.log(1e-20))
@@ -114,12 +116,6 @@ def rollout_rewards(rollout, discriminator, sequences, num_rollouts, seed, start
     return tf.stack(rewards, axis=1)
 
 
-def _check_count(name, value, low):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be an int >= {low}; received {value!r}.")
-    return int(value)
-
-
 @keras.saving.register_keras_serializable(package="keras_gans")
 class SequenceGAN(AdversarialModel):
     """SeqGAN (Yu, Zhang, Wang & Yu 2017): a language-model generator trained by maximum
@@ -181,12 +177,12 @@ class SequenceGAN(AdversarialModel):
     def __init__(self, generator, discriminator, rollout=None, pretrain_steps=18720,
                  discriminator_pretrain_steps=46800, discriminator_steps=4680, num_rollouts=16,
                  rollout_update_rate=0.8, adversarial=True, start_token=0, vocabulary=None, **kwargs):
-        self.pretrain_steps = _check_count("pretrain_steps", pretrain_steps, 0)
-        self.discriminator_pretrain_steps = _check_count("discriminator_pretrain_steps",
-                                                         discriminator_pretrain_steps, 0)
-        self.discriminator_steps = _check_count("discriminator_steps", discriminator_steps, 1)
-        self.num_rollouts = _check_count("num_rollouts", num_rollouts, 1)
-        self.start_token = _check_count("start_token", start_token, 0)
+        self.pretrain_steps = check_int(pretrain_steps, "pretrain_steps", 0)
+        self.discriminator_pretrain_steps = check_int(discriminator_pretrain_steps,
+                                                      "discriminator_pretrain_steps", 0)
+        self.discriminator_steps = check_int(discriminator_steps, "discriminator_steps", 1)
+        self.num_rollouts = check_int(num_rollouts, "num_rollouts", 1)
+        self.start_token = check_int(start_token, "start_token", 0)
         if isinstance(rollout_update_rate, bool) or not isinstance(rollout_update_rate, (int, float)) \
                 or not 0.0 <= rollout_update_rate < 1.0:
             raise ValueError(f"rollout_update_rate must be in [0, 1); received {rollout_update_rate!r}.")
@@ -215,6 +211,9 @@ class SequenceGAN(AdversarialModel):
         if self.start_token >= self.vocabulary_size:
             raise ValueError(f"start_token={start_token} is not below the vocabulary size {self.vocabulary_size}.")
         self.vocabulary = None if vocabulary is None else [str(w) for w in vocabulary]
+        if self.vocabulary is not None and list(Vocabulary(self.vocabulary).tokens) != self.vocabulary:
+            raise ValueError("vocabulary must be the tokens of a keras_gans.data.sequences.Vocabulary, id 0 "
+                             f"'<pad>' and id 1 '<unk>' first; received {self.vocabulary[:3]!r}...")
         if self.vocabulary is not None and len(self.vocabulary) != self.vocabulary_size:
             raise ValueError(
                 f"The vocabulary has {len(self.vocabulary)} words, the generator {self.vocabulary_size} ids."
@@ -263,12 +262,11 @@ class SequenceGAN(AdversarialModel):
         """Training steps of the whole schedule with ``rounds`` adversarial rounds."""
         return self.adversarial_start + rounds * self.discriminator_steps if self.adversarial else self.pretrain_steps
 
-    def step_seed(self, draw):
-        """Keyed by the step counter: the generator's optimizers stop counting in some phases."""
+    def seed_step(self):
+        """The step counter: the generator's two optimizers each pause in some phases."""
         if self._step_counter is None:
-            return super().step_seed(draw)
-        key = tf.bitwise.bitwise_and(self.seed + 7919 * draw + 104729 * distributed.replica_id(), 0x3FFFFFFF)
-        return tf.stack([key, tf.cast(self._step_counter % 0x3FFFFFFF, tf.int32)])
+            return super().seed_step()
+        return self._step_counter % 0x3FFFFFFF
 
     # ------------------------------------------------------------------ training
     def unpack_batch(self, data):
@@ -346,7 +344,7 @@ class SequenceGAN(AdversarialModel):
     # ------------------------------------------------------------------ inference and contract
     def generate(self, num_sequences, seed=0, temperature=1.0):
         """``num_sequences`` sequences sampled from G, NumPy int32 ``[N, T]``."""
-        num_sequences = _check_count("num_sequences", num_sequences, 0)
+        num_sequences = check_int(num_sequences, "num_sequences", 0)
         if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not temperature > 0:
             raise ValueError(f"temperature must be a positive number; received {temperature!r}.")
         return self._generate(tf.constant(num_sequences), tf.constant(int(seed)),
@@ -362,15 +360,8 @@ class SequenceGAN(AdversarialModel):
         padding / end id of keras_gans.data.sequences); needs the model's vocabulary."""
         if self.vocabulary is None:
             raise ValueError("This model has no vocabulary (pass vocabulary= to the model); its outputs are ids.")
-        out = []
-        for row in np.asarray(tokens):
-            words = []
-            for t in row:
-                if t == 0:
-                    break
-                words.append(self.vocabulary[int(t)])
-            out.append(" ".join(words))
-        return out
+        vocabulary = Vocabulary(self.vocabulary)
+        return [vocabulary.decode(row) for row in np.asarray(tokens)]
 
     def sample_text(self, num_samples=64, seed=0):
         """``num_samples`` sampled sequences as lines: words with a vocabulary, else ids."""

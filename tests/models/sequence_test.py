@@ -193,6 +193,8 @@ def test_bad_input_is_refused_clearly():
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"token ids must be in \[0, 50\)"):
         model.fit(tf.data.Dataset.from_tensors({"tokens": np.full((4, 8), 50, np.int32)}).repeat(),
                   steps_per_epoch=1, verbose=0)
+    with pytest.raises(ValueError, match="id 0 '<pad>' and id 1 '<unk>' first"):
+        _tiny(vocabulary=[f"w{i}" for i in range(50)])
     with pytest.raises(ValueError, match="rollout_update_rate must be in"):
         _tiny(rollout_update_rate=1.0)
     with pytest.raises(ValueError, match="temperature must be a positive number"):
