@@ -12,6 +12,7 @@ Sources:
 |---|---|
 | `"sr_x4/skimage_photos"` (any scale: `sr_x2/...`, `sr_x3/...`, `sr_x8/...`) | scikit-image's bundled colour photographs with the train / test assignment of `keras_gans.data.paired.SKIMAGE_PHOTOS` (test: `chelsea`, `coffee`, `immunohistochemistry`; never cropped into training) |
 | `"sr_x2/<directory>"` (e.g. `"sr_x4//data/DIV2K_train_HR"`) | a folder of high-resolution PNG/JPEG images, read by `keras_gans.data.folders.scan_folder` (unreadable files and mixed channel counts are errors; a `train/` + `test/` layout or a hash-based 10% held-out share gives the splits) |
+| `"realesrgan_x4/<source>"` (any source and scale above) | the same patches, with LR images from Real-ESRGAN's second-order degradation (`degradation="realesrgan"`, below) |
 
 `load_super_resolution(source, ...)` takes the source directly (`"skimage_photos"`
 or a directory) and the scale as an argument.
@@ -39,6 +40,22 @@ from a constant seed and the image's name (so they are the same every run and
 do not move when other files are added), without flips. `whole_images=True`
 gives each image entire with height and width cut down to a multiple of
 `scale` at the bottom / right (BasicSR's `mod_crop`), as SR benchmarks evaluate.
+
+**Real-ESRGAN degradations** (`degradation="realesrgan"`, or a name
+`"realesrgan_x<scale>/<source>"`): each HR patch is degraded by
+`keras_gans.data.degradations.degradation_pairs` (the second-order pipeline
+with the official option values, applied to the USM-sharpened patch), and the
+elements gain `"high_sharp"`, the sharpened patch that Real-ESRGAN's L1 and
+perceptual terms target. Training pairs then pass through the training-pair
+queue (`queue_size`, 180 officially): the official model keeps a pool of 180
+degraded pairs, and each batch is drawn from the shuffled pool and replaced by
+the new pairs, so one batch mixes pairs degraded at different steps. Here the
+pool is a `tf.data` shuffle buffer of `queue_size` pairs, which draws each pair
+of a batch uniformly from the pool and refills it one pair at a time (the
+official code takes a whole batch at once, so a pair can never leave in the
+batch it came with; here it can, with probability about `batch / queue_size`).
+Test pairs are degraded with a fixed seed, so the held-out set is the same
+every run; no queue.
 
 Randomness is stateless: every patch's position and flips come from a key
 `[seed, r]` (`keras_gans.data.folders.keyed_map`), so a run is reproducible
@@ -78,12 +95,14 @@ __all__ = [
 ]
 
 SCALES = (2, 3, 4, 8)
-DEGRADATIONS = ("bicubic",)
+DEGRADATIONS = ("bicubic", "realesrgan")
 SKIMAGE_SOURCE = "skimage_photos"
 SR_SPLITS = ("train", "test", "val", "validation", "all")
 DEFAULT_PATCHES = {SKIMAGE_SOURCE: {"train": 64, "test": 16}, "directory": {"train": 1, "test": 1}}
 TEST_CROP_SEED = 20240602  # fixed: the test crops are the same every run
-_NAME_RE = re.compile(r"^sr_x(?P<scale>[0-9]+)/(?P<source>.+)$")
+_NAME_RE = re.compile(r"^(?P<kind>sr|realesrgan)_x(?P<scale>[0-9]+)/(?P<source>.+)$")
+_NAME_DEGRADATION = {"sr": "bicubic", "realesrgan": "realesrgan"}
+REALESRGAN_QUEUE_SIZE = 180  # Real-ESRGAN's queue_size (options/train_realesrgan_x4plus.yml)
 
 
 # --------------------------------------------------------------------------- #
@@ -92,7 +111,8 @@ _NAME_RE = re.compile(r"^sr_x(?P<scale>[0-9]+)/(?P<source>.+)$")
 
 
 def parse_name(name):
-    """`(scale, source)` of a name `"sr_x<scale>/<source>"`, or None for other names.
+    """`(scale, source)` of a name `"sr_x<scale>/<source>"` (or
+    `"realesrgan_x<scale>/<source>"`), or None for other names.
 
     The scale is returned as parsed (unchecked), so `"sr_x5/..."` reaches the
     loader and gets its error message.
@@ -103,6 +123,14 @@ def parse_name(name):
     if m is None:
         return None
     return int(m.group("scale")), m.group("source")
+
+
+def name_degradation(name):
+    """The degradation a name asks for: `"bicubic"` (`sr_x...`) or `"realesrgan"` (`realesrgan_x...`)."""
+    m = _NAME_RE.match(name) if isinstance(name, str) else None
+    if m is None:
+        raise ValueError(f"{name!r} is not a super-resolution name 'sr_x<scale>/<source>'.")
+    return _NAME_DEGRADATION[m.group("kind")]
 
 
 def _check_scale(scale):
@@ -126,7 +154,8 @@ def _check_patch(patch_size, scale):
 def _check_degradation(degradation):
     if degradation not in DEGRADATIONS:
         raise ValueError(
-            f"degradation must be one of {DEGRADATIONS} (antialiased bicubic downscaling); got {degradation!r}."
+            f"degradation must be one of {DEGRADATIONS} (antialiased bicubic downscaling, or Real-ESRGAN's "
+            f"second-order pipeline); got {degradation!r}."
         )
     return degradation
 
@@ -243,15 +272,39 @@ def degrade(high, scale, degradation="bicubic"):
         antialias=True)` on 0..255, rounded and clipped (not bit-identical to
         MATLAB's `imresize`).
     """
-    _check_degradation(degradation)
+    if _check_degradation(degradation) != "bicubic":
+        raise ValueError(f"degrade() makes bicubic LR images; {degradation!r} pairs come from "
+                         "load_super_resolution(..., degradation=...) or keras_gans.data.degradations.")
     high = tf.convert_to_tensor(high)
     shape = tf.shape(high)
     return _folders.resize_uint8(high, tf.stack([shape[0] // scale, shape[1] // scale]), "bicubic")
 
 
 def _pair(high, scale, degradation):
+    """`{"low", "high"}` of a uint8 HR image (bicubic), or `{"high"}` alone for `"realesrgan"`,
+    whose LR image `_degraded` makes later, keyed by the element's position."""
+    if degradation != "bicubic":
+        return {"high": _folders.to_float(high)}
     low = degrade(high, scale, degradation)
     return {"low": _folders.to_float(low), "high": _folders.to_float(high)}
+
+
+def _degraded(ds, scale, degradation, seed):
+    """`ds` of `_pair` elements with Real-ESRGAN's LR images and `"high_sharp"` added (bicubic: as is)."""
+    if degradation == "bicubic":
+        return ds
+    from keras_gans.data import degradations as _degradations
+
+    return _degradations.degradation_pairs(ds, scale=scale, seed=seed)
+
+
+def _check_queue_size(queue_size, degradation):
+    if queue_size is None:
+        return REALESRGAN_QUEUE_SIZE if degradation == "realesrgan" else 0
+    if not (_images._is_int(queue_size) and queue_size >= 0):
+        raise ValueError(f"queue_size must be a non-negative int (0: no training-pair queue) or None; "
+                         f"got {queue_size!r}.")
+    return int(queue_size)
 
 
 def augment(image, key, use_hflip=True, use_rot=True):
@@ -304,6 +357,7 @@ def load_super_resolution(
     channels=3,
     holdout=_folders.HOLDOUT_FRACTION,
     verify="header",
+    queue_size=None,
 ):
     """Loads low/high-resolution pairs as a dataset of `{"low": ..., "high": ...}`.
 
@@ -320,7 +374,9 @@ def load_super_resolution(
         seed: int seed for reproducible patches and order, or None.
         repeat: False (one epoch), True (forever) or an int number of epochs.
         drop_remainder: drop the last partial batch.
-        degradation: `"bicubic"` (antialiased, see the module docstring).
+        degradation: `"bicubic"` (antialiased) or `"realesrgan"` (the
+            second-order pipeline; elements gain `"high_sharp"`); see the
+            module docstring.
         data_dir: ignored (accepted so `keras_gans.data.load` can pass it).
         cache: True caches the decoded images (uint8) in memory when they fit;
             a string caches to that file; False decodes every epoch.
@@ -334,6 +390,8 @@ def load_super_resolution(
         channels: 3 (default; gray images are repeated to RGB), 1, or None to
             keep the files' own count (directories).
         holdout, verify: directories, as in `keras_gans.data.folders.load_folder`.
+        queue_size: training pairs pooled before batching (the training-pair
+            queue; None: 180 for `"realesrgan"`, 0 for `"bicubic"`; 0: none).
 
     Returns:
         A `tf.data.Dataset` of `{"low": [B, p // scale, p // scale, C],
@@ -349,6 +407,7 @@ def load_super_resolution(
     scale = _check_scale(scale)
     patch_size = _check_patch(patch_size, scale)
     _check_degradation(degradation)
+    queue_size = _check_queue_size(queue_size, degradation)
     batch_size, _, shuffle, seed, repeat, drop_remainder, cache = _folders.check_common_args(
         batch_size, None, shuffle, seed, repeat, drop_remainder, cache
     )
@@ -383,6 +442,7 @@ def load_super_resolution(
 
         ds = _folders.examples(items_ds(src.items), whole, num_examples=n, bytes_per_example=mean_bytes,
                                shuffle=shuffle, seed=seed, cache=cache, name=src.where)
+        ds = _degraded(ds, scale, degradation, TEST_CROP_SEED)
         ds = _folders.repeat_epochs(ds, repeat)
         return _folders.batch_prefetch(ds, batch_size, drop_remainder)
 
@@ -406,7 +466,11 @@ def load_super_resolution(
             patch = tf.ensure_shape(augment(patch, k_aug, use_hflip, use_rot), [p, p, c])
             return _pair(patch, scale, degradation)
 
-        ds = _folders.keyed_map(ds, random_patch, _paired._seed_or_new(seed))
+        train_seed = _paired._seed_or_new(seed)
+        ds = _folders.keyed_map(ds, random_patch, train_seed)
+        ds = _degraded(ds, scale, degradation, train_seed + 1)
+        if queue_size > 1:
+            ds = ds.shuffle(queue_size, seed=train_seed + 2)
         return _folders.batch_prefetch(ds, batch_size, drop_remainder)
 
     # Fixed test crops: positions from a constant seed and each image's name.
@@ -426,7 +490,7 @@ def load_super_resolution(
 
         return tf.data.Dataset.from_tensor_slices((y, x)).map(one)
 
-    ds = ds.flat_map(crops)
+    ds = _degraded(ds.flat_map(crops), scale, degradation, TEST_CROP_SEED)
     if shuffle:
         per_pair = p * p * c * 4 * (1 + 1 / scale**2)
         ds = ds.shuffle(_images._shuffle_buffer(n * ppi, int(per_pair)), seed=seed, reshuffle_each_iteration=True)
@@ -454,13 +518,15 @@ def info_super_resolution(name, data_dir=None, *, scale=None, patch_size=96, pat
         sizes with `whole_images`), `image_shape` the high-resolution shape,
         `num_examples` the pairs per epoch of `"train"` and `"test"`.
     """
-    del data_dir, unused
+    del data_dir
     parsed = parse_name(name)
+    degradation = _check_degradation(unused.get("degradation", "bicubic"))
     if parsed is not None:
         named_scale, source = parsed
         if scale is not None and scale != named_scale:
             raise ValueError(f"{name!r} says scale {named_scale}, but scale={scale!r} was passed.")
         scale = named_scale
+        degradation = name_degradation(name)
     else:
         source = name
         if scale is None:
@@ -482,7 +548,9 @@ def info_super_resolution(name, data_dir=None, *, scale=None, patch_size=96, pat
     return TranslationInfo(
         name=name, image_shape=high, num_classes=None, num_examples=counts, kind="super_resolution",
         shapes={"low": low, "high": high},
-        description=f"x{scale} super-resolution, LR by antialiased bicubic downscaling of {src.description}",
+        description=f"x{scale} super-resolution, LR by "
+                    f"{'antialiased bicubic downscaling' if degradation == 'bicubic' else 'Real-ESRGAN degradations'}"
+                    f" of {src.description}",
     )
 
 
@@ -506,6 +574,11 @@ def load_named(name, split="train", batch_size=16, image_size=None, with_labels=
         )
     if _images._check_bool("with_labels", with_labels):
         raise ValueError(f"with_labels=True, but {name!r} has no labels (elements are {{'low', 'high'}}).")
+    degradation = name_degradation(name)
+    if kwargs.get("degradation", degradation) != degradation:
+        raise ValueError(f"{name!r} says degradation {degradation!r}, but degradation="
+                         f"{kwargs['degradation']!r} was passed.")
+    kwargs["degradation"] = degradation
     return load_super_resolution(
         source, split=split, batch_size=batch_size, scale=named_scale, shuffle=shuffle, seed=seed, repeat=repeat,
         drop_remainder=drop_remainder, data_dir=data_dir, cache=cache, **kwargs,

@@ -239,3 +239,52 @@ def test_keras_gans_data_load_routes_sr_names():
     assert data.info("sr_x2/skimage_photos", patch_size=32).shapes["low"] == (16, 16, 3)
     with pytest.raises(ValueError, match="load_numpy does not read"):
         data.load_numpy("sr_x4/skimage_photos")
+
+
+# ----------------------------------------------------------------- Real-ESRGAN degradations
+def _hashes(batches, key="high"):
+    return sorted(np.round(float(x.astype(np.float64).sum()), 3) for b in batches for x in b[key])
+
+
+def test_realesrgan_name_gives_degraded_pairs_with_the_sharpened_target():
+    from keras_gans.data import degradations
+
+    ds = data.load("realesrgan_x4/skimage_photos", batch_size=4, seed=0, patch_size=32, patches_per_image=2)
+    b = next(iter(ds))
+    assert {k: tuple(v.shape) for k, v in b.items()} == {
+        "low": (4, 8, 8, 3), "high": (4, 32, 32, 3), "high_sharp": (4, 32, 32, 3)}
+    levels = (b["low"].numpy() + 1.0) * 127.5
+    np.testing.assert_allclose(levels, np.round(levels), atol=1e-3)  # JPEG / 8-bit grid
+    np.testing.assert_allclose(b["high_sharp"].numpy(), degradations.usm_sharp(b["high"]).numpy(), atol=1e-5)
+    bicubic = _bicubic_u8(to_u8(b["high"].numpy()), 4) / 127.5 - 1.0
+    assert np.abs(b["low"].numpy() - bicubic).mean() > 0.02  # not the bicubic LR image
+    assert "Real-ESRGAN" in data.info("realesrgan_x4/skimage_photos", patch_size=32).description
+
+
+def test_realesrgan_test_split_is_fixed_and_the_queue_only_reorders():
+    kw = dict(batch_size=4, patch_size=32, shuffle=False)
+    t1 = _batches(data.load("realesrgan_x4/skimage_photos", split="test", **kw))
+    t2 = _batches(data.load("realesrgan_x4/skimage_photos", split="test", **kw))
+    for a, b in zip(t1, t2):
+        np.testing.assert_array_equal(a["low"], b["low"])
+    # One training epoch with and without the training-pair queue: the same pairs (the
+    # degradation is keyed by the pair's position before the queue), in another order.
+    kw = dict(batch_size=4, seed=3, patch_size=32, patches_per_image=4, scale=4, degradation="realesrgan")
+    plain = _batches(sr.load_super_resolution("skimage_photos", queue_size=0, **kw))
+    queued = _batches(sr.load_super_resolution("skimage_photos", **kw))  # default: 180
+    assert len(plain) == len(queued) == 6
+    assert _hashes(plain) == _hashes(queued) and _hashes(plain, "low") == _hashes(queued, "low")
+    assert [b["high"].sum() for b in plain] != [b["high"].sum() for b in queued]
+
+
+def test_realesrgan_argument_errors():
+    with pytest.raises(ValueError, match="queue_size must be a non-negative int"):
+        sr.load_super_resolution("skimage_photos", patch_size=32, degradation="realesrgan", queue_size=-1)
+    with pytest.raises(ValueError, match="says degradation 'realesrgan', but degradation='bicubic'"):
+        data.load("realesrgan_x4/skimage_photos", patch_size=32, degradation="bicubic")
+    with pytest.raises(ValueError, match="degradation must be one of"):
+        sr.load_super_resolution("skimage_photos", patch_size=32, degradation="jpeg")
+    with pytest.raises(ValueError, match="makes bicubic LR images"):
+        sr.degrade(np.zeros((8, 8, 3), np.uint8), 4, "realesrgan")
+    assert sr.parse_name("realesrgan_x2/skimage_photos") == (2, "skimage_photos")
+    assert sr.name_degradation("sr_x4/x") == "bicubic"
