@@ -55,6 +55,6 @@ __all__ += _extractors.__all__ + ["mode_coverage"]
 # Super-resolution's evaluation protocol, text scores and NLL-oracle (as modules:
 # `metrics.super_resolution.sr_psnr`, `metrics.text.bleu`, `metrics.oracle.oracle_nll`).
 from keras_gans.metrics import oracle, super_resolution, text  # noqa: E402
-from keras_gans.metrics.super_resolution import rgb_to_y, sr_psnr, sr_ssim  # noqa: E402
+from keras_gans.metrics.super_resolution import feature_distance, rgb_to_y, sharpness_ratio, sr_psnr, sr_ssim  # noqa: E402,E501
 
-__all__ += ["oracle", "rgb_to_y", "sr_psnr", "sr_ssim", "super_resolution", "text"]
+__all__ += ["feature_distance", "oracle", "rgb_to_y", "sharpness_ratio", "sr_psnr", "sr_ssim", "super_resolution", "text"]

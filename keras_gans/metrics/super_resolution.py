@@ -24,6 +24,20 @@ of per-image values; the protocol's score for a data set is their mean), uint8 o
 their range stated by ``data_range``: 255 (values in [0, 255]) or 1.0 (values in [0, 1]).
 Images in the zoo's [-1, 1] range must be mapped with ``(x + 1) / 2`` and ``data_range=1.0``.
 
+Two further scores tell GAN outputs from PSNR-oriented ones, which PSNR / SSIM rank the other
+way round (the ESRGAN paper's point):
+
+* :func:`feature_distance`: LPIPS' form without its learned weights (Zhang et al. 2018, the
+  "baseline" deep-feature distance): for every feature map of an extractor, each pixel's
+  channel vector is scaled to unit length, the squared distance between output and target is
+  summed over channels and averaged over pixels; the layers' values are summed. With
+  VGG features (``vgg19_features(("relu1_2", "relu2_2", "relu3_4", "relu4_4", "relu5_4"))``)
+  this is the usual VGG perceptual distance. The extractor is an argument: no pretrained
+  network can be downloaded on an offline machine, and a random one is a much weaker judge.
+* :func:`sharpness_ratio`: the mean gradient magnitude of the output's Y channel over the
+  target's. 1 is as much edge and texture energy as the ground truth; bicubic and
+  PSNR-oriented outputs, which average over the plausible details, score well below 1.
+
 SSIM reuses :func:`keras_gans.metrics.image_quality.ssim` (``tf.image.ssim``: the same window,
 constants, valid filtering and channel mean); it computes in float32 where BasicSR uses
 float64, which moves SSIM by about 1e-6 (SR tables print 4 decimals).
@@ -35,7 +49,7 @@ import numpy as np
 
 from keras_gans.metrics import image_quality
 
-__all__ = ["rgb_to_y", "sr_psnr", "sr_ssim"]
+__all__ = ["feature_distance", "rgb_to_y", "sharpness_ratio", "sr_psnr", "sr_ssim"]
 
 # MATLAB rgb2ycbcr / ITU-R BT.601 luma for R, G, B in [0, 1], on the 0..255 scale
 # (the same constants as BasicSR's rgb2ycbcr / bgr2ycbcr, y_only=True).
@@ -210,4 +224,68 @@ def sr_ssim(output, target, crop_border, test_y_channel=True, data_range=None):
     # max_val 1, which is the 0..255 scale with L = 255 (the constants scale with L).
     values = image_quality.ssim(target / 127.5 - 1.0, output / 127.5 - 1.0)
     values = np.asarray(values, dtype=np.float64)
+    return values if batched else float(values[0])
+
+
+def feature_distance(output, target, extractor, crop_border=0, data_range=None, eps=1e-10):
+    """LPIPS-style distance on ``extractor``'s features, without learned weights (module docstring).
+
+    ``d = sum_l mean_{h, w} || f_l(output)[h, w] / |f_l(output)[h, w]| - f_l(target)[h, w] /
+    |f_l(target)[h, w]| ||^2``, the norms over channels (``+ eps``, as LPIPS). 0 for identical
+    images, at most 4 per layer.
+
+    Args:
+        output, target: RGB images, HWC or NHWC, uint8 or float, as :func:`sr_psnr` (rounded to
+            uint8 levels, ``crop_border`` cut from each side), the same shape.
+        extractor: a callable (a ``keras.Model``) from float32 NHWC images in [0, 1] to a
+            feature map ``[N, h, w, c]`` or a list of them, e.g.
+            ``keras_gans.losses.perceptual.vgg19_features(..., input_range=(0.0, 1.0))``.
+        crop_border, data_range: as :func:`sr_psnr`.
+        eps: added to the channel norms.
+
+    Returns:
+        A float (HWC input) or a float64 array of per-image distances (NHWC).
+    """
+    if not callable(extractor):
+        raise ValueError(f"extractor must be a callable from [0, 1] images to feature maps; got {extractor!r}.")
+    output, target, batched = _prepare(output, target, crop_border, False, data_range, "feature_distance", 1)
+    values = []
+    for a, b in zip(output, target):  # one image at a time: full photos, bounded memory
+        fa, fb = extractor(a[None].astype(np.float32) / 255.0), extractor(b[None].astype(np.float32) / 255.0)
+        if not isinstance(fa, (list, tuple)):
+            fa, fb = [fa], [fb]
+        total = 0.0
+        for x, y in zip(fa, fb):
+            x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
+            if x.ndim != 4 or x.shape != y.shape:
+                raise ValueError(f"extractor must return NHWC feature maps of equal shapes; got {x.shape} and "
+                                 f"{y.shape}.")
+            x = x / (np.sqrt((x ** 2).sum(-1, keepdims=True)) + eps)
+            y = y / (np.sqrt((y ** 2).sum(-1, keepdims=True)) + eps)
+            total += float(((x - y) ** 2).sum(-1).mean())
+        values.append(total)
+    values = np.asarray(values, np.float64)
+    return values if batched else float(values[0])
+
+
+def sharpness_ratio(output, target, crop_border=0, data_range=None):
+    """Mean gradient magnitude of the output's Y channel over the target's (module docstring).
+
+    The gradient is the forward difference in each direction, ``sqrt(dx^2 + dy^2)`` over the
+    pixels where both exist, on BT.601 Y of the uint8-rounded, cropped images (as
+    :func:`sr_psnr` prepares them).
+
+    Returns:
+        A float (HWC) or a float64 array of per-image ratios (NHWC); ``inf`` where the target
+        is flat.
+    """
+    output, target, batched = _prepare(output, target, crop_border, True, data_range, "sharpness_ratio", 2)
+
+    def energy(y):
+        y = y[..., 0]
+        dx, dy = y[:, :-1, 1:] - y[:, :-1, :-1], y[:, 1:, :-1] - y[:, :-1, :-1]
+        return np.sqrt(dx ** 2 + dy ** 2).mean(axis=(1, 2))
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        values = energy(output) / energy(target)
     return values if batched else float(values[0])

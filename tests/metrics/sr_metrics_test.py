@@ -10,6 +10,7 @@ from scipy import ndimage
 from skimage.color import rgb2ycbcr
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
+from keras_gans.metrics import super_resolution as srm
 from keras_gans.metrics.super_resolution import rgb_to_y, sr_psnr, sr_ssim
 
 
@@ -247,3 +248,68 @@ def test_data_range_errors():
         sr_psnr(ints, ints, 0)
     with pytest.raises(ValueError, match=r"NaN or infinite"):
         sr_psnr(floats + np.nan, floats, 0, data_range=1.0)
+
+
+# ----------------------------------------------------------------- feature_distance / sharpness
+def test_feature_distance_hand_values():
+    """Identity features: a red image against a green one has orthogonal unit channel vectors,
+    squared distance 2 at every pixel; the same image, 0; a scaled copy (same directions), 0."""
+    red = np.zeros((8, 8, 3), np.uint8); red[..., 0] = 200
+    green = np.zeros((8, 8, 3), np.uint8); green[..., 1] = 200
+    ident = lambda x: x  # noqa: E731
+    assert srm.feature_distance(red, green, ident) == pytest.approx(2.0, abs=1e-8)  # eps 1e-10
+    assert srm.feature_distance(red, red, ident) == 0.0
+    half = (red // 2).astype(np.uint8)
+    assert srm.feature_distance(half, red, ident) == pytest.approx(0.0, abs=1e-9)
+    # Two layers add: identity plus the same again gives twice the distance.
+    assert srm.feature_distance(red, green, lambda x: [x, x]) == pytest.approx(4.0, abs=1e-8)
+
+
+def test_feature_distance_against_numpy_loops():
+    """A 1x1-conv extractor; the reference normalises and averages pixel by pixel in loops."""
+    import keras
+
+    rng = np.random.default_rng(3)
+    w = rng.normal(size=(3, 5)).astype(np.float32)
+    inp = keras.Input((None, None, 3))
+    conv = keras.layers.Conv2D(5, 1, use_bias=False)
+    model = keras.Model(inp, [conv(inp), keras.layers.AveragePooling2D(2)(conv(inp))])
+    conv.set_weights([w[None, None]])
+    a = rng.integers(0, 256, (2, 6, 8, 3)).astype(np.uint8)
+    b = rng.integers(0, 256, (2, 6, 8, 3)).astype(np.uint8)
+    got = srm.feature_distance(a, b, model, crop_border=1)
+    for n in range(2):
+        total = 0.0
+        xa, xb = a[n, 1:-1, 1:-1] / 255.0, b[n, 1:-1, 1:-1] / 255.0
+        fa, fb = xa @ w, xb @ w
+        pa = fa.reshape(2, 2, 3, 2, 5).mean(axis=(1, 3))  # 4x6 -> 2x3 average pooling
+        pb = fb.reshape(2, 2, 3, 2, 5).mean(axis=(1, 3))
+        for x, y in ((fa, fb), (pa, pb)):
+            d = []
+            for i in range(x.shape[0]):
+                for j in range(x.shape[1]):
+                    u = x[i, j] / (np.linalg.norm(x[i, j]) + 1e-10)
+                    v = y[i, j] / (np.linalg.norm(y[i, j]) + 1e-10)
+                    d.append(((u - v) ** 2).sum())
+            total += np.mean(d)
+        assert got[n] == pytest.approx(total, rel=1e-5)
+    with pytest.raises(ValueError, match="extractor must be a callable"):
+        srm.feature_distance(a, b, "vgg")
+
+
+def test_sharpness_ratio_hand_values():
+    """Gray steps: Y is affine in the grey level, so a step of half the height has half the
+    gradient energy; a flat target gives inf; the same image 1."""
+    target = np.full((1, 10, 10, 3), 40, np.uint8); target[:, :, 5:] = 240
+    output = np.full((1, 10, 10, 3), 90, np.uint8); output[:, :, 5:] = 190
+    np.testing.assert_allclose(srm.sharpness_ratio(output, target), [0.5], rtol=1e-12)
+    assert srm.sharpness_ratio(target[0], target[0]) == pytest.approx(1.0)
+    flat = np.full((8, 8, 3), 7, np.uint8)
+    assert srm.sharpness_ratio(target[0, :8, :8], flat) == np.inf
+    # The energy of a diagonal ramp: dx = dy = 10 grey levels, |grad| = sqrt(2) * 10 * 219 / 255.
+    ramp = (np.add.outer(np.arange(6), np.arange(6)) * 10).astype(np.uint8)
+    ramp = np.repeat(ramp[..., None], 3, -1)
+    step = np.zeros((6, 6, 3), np.uint8); step[:, 3:] = 255
+    e_step = 219 / 5  # a 219-level Y jump (16 -> 235) in one of the 5 gradient columns
+    ratio = srm.sharpness_ratio(ramp, step)
+    assert ratio == pytest.approx(np.sqrt(2) * 10 * 219 / 255 / e_step, rel=1e-4)
