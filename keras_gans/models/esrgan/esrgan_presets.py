@@ -95,7 +95,7 @@ PRESETS["esrgan"] = variant(
     optimizers={"generator": _BASICSR_ADAM[1e-4]})
 PRESETS["realesrnet_x4plus"] = variant(
     PRESETS["rrdbnet_psnr"], metadata={"paper": _REAL_PAPER, "code": _REAL_CODE},
-    data={"batch_size": 12, "image_shape": (256, 256, 3)})
+    data={"batch_size": 12, "image_shape": (256, 256, 3), "dataset": "realesrgan_x4/skimage_photos"})
 # Real-ESRGAN's U-Net D with spectral norm (replaced whole: variant() would merge the
 # VGG-style D's arguments into it).
 PRESETS["realesrnet_x4plus"]["networks"]["discriminator"] = (
@@ -133,3 +133,31 @@ def _tiny(base, networks):
 
 PRESETS["esrgan_tiny"] = _tiny(PRESETS["esrgan"], {**_TINY, "perceptual": _TINY_VGG})
 PRESETS["rrdbnet_psnr_tiny"] = _tiny(PRESETS["rrdbnet_psnr"], _TINY)
+
+# CPU-sized presets for the README's evidence runs (the paper presets take ~13 s a step here):
+# the paper's losses, optimizers and EMA with a 4-block, 32-feature RRDBNet (growth 16) on 128 px
+# patches, batch 8. No ImageNet VGG19 can be loaded offline, so the perceptual term reads a
+# random VGG19 (seeded by the run) up to conv2_2 (before its ReLU); pass weights=<vgg19 .h5> in the perceptual network's
+# arguments for the paper's features.
+_SMALL_RRDB = ("rrdbnet", {"scale": 4, "num_blocks": 4, "num_features": 32, "growth": 16})
+_SMALL_NOTE = ("CPU-sized: RRDBNet with 4 blocks, 32 features, growth 16 (the paper: 23, 64, 32), 128 px "
+               "patches, batch 8; perceptual features from a seeded random VGG19 to conv2_2 (no ImageNet "
+               "weights offline). ")
+_SMALL_VGG = ("vgg19_features", {"layers": ("conv2_2",), "weights": None, "input_range": (0.0, 1.0)})
+
+
+def _small(base, networks, dataset="sr_x4/skimage_photos"):
+    small = variant(base, metadata={"differences": _SMALL_NOTE + base["metadata"]["differences"]},
+                    data={"batch_size": 8, "image_shape": (128, 128, 3), "dataset": dataset})
+    small["networks"] = {role: networks[role] for role in small["networks"]}
+    return small
+
+
+_SMALL_NETS = {"generator": _SMALL_RRDB, "perceptual": _SMALL_VGG,
+               "discriminator": ("vgg_style_discriminator", {"input_size": 128, "num_features": 32})}
+_SMALL_REAL_NETS = {**_SMALL_NETS, "discriminator": ("unet_discriminator_sn", {"num_features": 32})}
+PRESETS["rrdbnet_psnr_small"] = _small(PRESETS["rrdbnet_psnr"], _SMALL_NETS)
+PRESETS["esrgan_small"] = _small(PRESETS["esrgan"], _SMALL_NETS)
+PRESETS["realesrnet_small"] = _small(PRESETS["realesrnet_x4plus"], _SMALL_REAL_NETS, "realesrgan_x4/skimage_photos")
+PRESETS["realesrgan_small"] = _small(PRESETS["realesrgan_x4plus"], _SMALL_REAL_NETS, "realesrgan_x4/skimage_photos")
+PRESETS["realesrgan_small"]["model"]["perceptual_layer_weights"] = (1.0,)  # one VGG layer here
