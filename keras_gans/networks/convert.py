@@ -274,7 +274,7 @@ def load_state_dict(model, state_dict, strict=True, spectral_norm="weight_orig")
                 missing.append((f"{_guess_torch_prefix(name, known)}.{suffix}",
                                 f"{name}/{slot.variable.name}", slot.torch_shape))
 
-    if spectral_norm == "eval":
+    if spectral_norm == "eval" and not mismatched:  # mis-shaped keys are reported first, below
         for var_value in assignments:
             var, _, layer, suffix = var_value
             if isinstance(layer, layers.SpectralNormalization) and suffix == "weight_orig":
