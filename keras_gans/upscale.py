@@ -6,12 +6,17 @@ that:
 
 * :func:`upscale_functions` - ``tf.function`` s for export: ``serving_default(images)`` and
   ``tiled(images, tile_size, overlap)``, both tiled with :func:`keras_gans.tiling.tiled_apply`
-  (memory flat in the image size) and clipped to [0, 1].
+  (memory flat in the image size) and clipped to [0, 1], and ``uint8(images, tile_size,
+  overlap)``, the same on 8-bit images (``/ 255`` in, rounded to ``uint8`` out, as
+  :func:`upscale_array`), the signature a TF Serving client sending decoded photos wants.
 * :func:`export_upscaler` - writes them as a versioned SavedModel
   (:func:`keras_gans.export.write_saved_model`); loading needs TensorFlow only.
 * :func:`upscale_array` - one ``uint8`` ``[H, W, 3]`` image in, ``uint8`` ``[H * s, W * s, 3]``
-  out, rounded as Real-ESRGAN's ``inference_realesrgan.py`` does (used by ``python -m
-  zoo.upscale``).
+  out, rounded as Real-ESRGAN's ``inference_realesrgan.py`` does.
+* :func:`upscale_float` - one float image in [0, 1] with 1 (gray), 2 (gray + alpha), 3 (RGB)
+  or 4 (RGBA) channels, through a generator or an exported ``tiled`` signature, as
+  Real-ESRGAN's inference treats those layouts; any bit depth (``python -m zoo.upscale``
+  uses it for 8- and 16-bit images). :func:`tile_count` - how many tiles it runs per plane.
 
 Value range. The networks of :mod:`keras_gans.networks.super_resolution` take float images in
 [0, 1] (``uint8 / 255``), NHWC RGB, as the official PyTorch code; the output is not clamped
@@ -39,12 +44,14 @@ placed on multiples of it (``align=True``), so every tile sees the whole image's
 import time
 import weakref
 
+import keras
 import numpy as np
 import tensorflow as tf
 
 from keras_gans import export, tiling
 
-__all__ = ["network_multiple", "upscale_functions", "export_upscaler", "upscale_array"]
+__all__ = ["network_multiple", "upscale_functions", "export_upscaler", "upscale_array",
+           "upscale_float", "tile_count", "LUMA"]
 
 
 def network_multiple(generator):
@@ -87,7 +94,9 @@ def upscale_functions(generator, scale, default_tile=256, default_overlap=16, mu
         float32 ``[N, H, W, 3]`` in [0, 1], any ``H, W >= 1``; ``tile_size``, ``overlap``
         int32 scalars (checked at run time: ``InvalidArgumentError``). Both return
         ``{"images": float32 [N, sH, sW, 3]}`` clipped to [0, 1]. An image smaller than a
-        tile is reflection-padded to one tile and cropped back (module docstring).
+        tile is reflection-padded to one tile and cropped back (module docstring). And
+        ``"uint8": f(images, tile_size, overlap)``: ``uint8 [N, H, W, 3]`` in, ``{"images":
+        uint8 [N, sH, sW, 3]}`` out (``tiled`` on ``images / 255``, then ``round(255 y)``).
     """
     multiple = network_multiple(generator) if multiple is None else int(multiple)
     _check_tiles(default_tile, default_overlap, multiple, "default ")
@@ -116,7 +125,14 @@ def upscale_functions(generator, scale, default_tile=256, default_overlap=16, mu
                 tile_size = tf.identity(tile_size)
         return run(images, tile_size, overlap)
 
-    return {"serving_default": serving_default, "tiled": tiled}
+    @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.uint8, name="images"),
+                                  tf.TensorSpec([], tf.int32, name="tile_size"),
+                                  tf.TensorSpec([], tf.int32, name="overlap")])
+    def uint8(images, tile_size, overlap):
+        out = tiled(tf.cast(images, tf.float32) / 255.0, tile_size, overlap)["images"]
+        return {"images": tf.cast(tf.round(out * 255.0), tf.uint8)}
+
+    return {"serving_default": serving_default, "tiled": tiled, "uint8": uint8}
 
 
 def export_upscaler(generator, base_dir, scale, name, version=None, **tile_defaults):
@@ -125,7 +141,8 @@ def export_upscaler(generator, base_dir, scale, name, version=None, **tile_defau
     ``tile_defaults``: ``default_tile``, ``default_overlap`` (and ``multiple``,
     ``batch_size``) of :func:`upscale_functions`. Metadata (``assets.extra/keras_gans.json``):
     ``task``, ``scale``, ``input_range``, ``output_range``, ``name``, ``default_tile``,
-    ``default_overlap``.
+    ``default_overlap``, and ``multiple`` when the network needs side multiples (> 1; the
+    ``tiled`` signature then rejects other tile sizes).
 
     Returns:
         The path of the written version directory.
@@ -135,6 +152,10 @@ def export_upscaler(generator, base_dir, scale, name, version=None, **tile_defau
                 "output_range": [0, 1], "name": name,
                 "default_tile": int(tile_defaults.get("default_tile", 256)),
                 "default_overlap": int(tile_defaults.get("default_overlap", 16))}
+    multiple = tile_defaults.get("multiple")
+    multiple = network_multiple(generator) if multiple is None else int(multiple)
+    if multiple > 1:
+        metadata["multiple"] = multiple
     return export.write_saved_model(base_dir, functions, generator.weights, metadata,
                                     version=version)
 
@@ -150,6 +171,34 @@ def _tiled_function(generator, scale, multiple):
         per_model[key] = upscale_functions(generator, scale, default_tile=4 * multiple,
                                            default_overlap=0, multiple=multiple)["tiled"]
     return per_model[key]
+
+
+def _tile_plan(h, w, tile_size, overlap, multiple):
+    """``(tile_size, overlap)`` actually used for an ``h x w`` image: an image that fits in a
+    tile runs as one square tile of side ``max(h, w)`` rounded up to ``multiple``."""
+    if max(h, w) <= tile_size:
+        return -(-max(h, w) // multiple) * multiple, 0
+    return tile_size, overlap
+
+
+def tile_count(height, width, tile_size=256, overlap=16, multiple=1):
+    """The number of tiles :func:`upscale_array` / :func:`upscale_float` run the network on
+    for one ``height x width`` plane (1 for an image that fits in a tile; an RGBA or
+    gray + alpha image runs its alpha plane through the same number again)."""
+    if max(height, width) <= tile_size:
+        return 1
+    rows, cols = tiling.tile_counts(height, width, tile_size, overlap, multiple,
+                                    align=multiple > 1)
+    return rows * cols
+
+
+def _run_tiled(fn, x, tile_size, overlap):
+    """``fn`` (the ``tiled`` signature) on float32 ``[1, H, W, 3]`` -> NumPy float32, clipped."""
+    out = fn(images=tf.constant(x), tile_size=tf.constant(tile_size, tf.int32),
+             overlap=tf.constant(overlap, tf.int32))
+    if isinstance(out, dict):
+        out = out["images"]
+    return np.clip(np.asarray(out)[0], 0.0, 1.0)
 
 
 def upscale_array(generator, image_uint8, scale, tile_size=256, overlap=16, multiple=None):
@@ -169,15 +218,72 @@ def upscale_array(generator, image_uint8, scale, tile_size=256, overlap=16, mult
                          f"of shape {image.shape}.")
     multiple = network_multiple(generator) if multiple is None else int(multiple)
     _check_tiles(tile_size, overlap, multiple)
-    h, w = image.shape[:2]
-    if max(h, w) <= tile_size:
-        tile_size = -(-max(h, w) // multiple) * multiple
-        overlap = 0
+    tile_size, overlap = _tile_plan(*image.shape[:2], tile_size, overlap, multiple)
     fn = _tiled_function(generator, scale, multiple)
-    x = tf.constant(image[None].astype(np.float32) / 255.0)
-    out = fn(x, tf.constant(tile_size, tf.int32), tf.constant(overlap, tf.int32))["images"]
-    out = np.clip(out.numpy()[0], 0.0, 1.0)
+    out = _run_tiled(fn, image[None].astype(np.float32) / 255.0, tile_size, overlap)
     return (out * 255.0).round().astype(np.uint8)
+
+
+# ITU-R BT.601 luma, as OpenCV's COLOR_RGB2GRAY (Real-ESRGAN's way back to one channel) and
+# PIL's convert("L").
+LUMA = (0.299, 0.587, 0.114)
+
+
+def upscale_float(fn_or_generator, image, scale, tile_size=256, overlap=16, multiple=None):
+    """Upscales one float image in [0, 1] with 1, 2, 3 or 4 channels.
+
+    Args:
+        fn_or_generator: a super-resolution ``keras.Model`` (run through the same cached
+            ``tiled`` function as :func:`upscale_array`), or a function with the ``tiled``
+            signature of :func:`upscale_functions`: called as ``fn(images=, tile_size=,
+            overlap=)`` on float32 ``[1, H, W, 3]`` and returning ``{"images": ...}`` or the
+            images (e.g. ``tf.saved_model.load(path).signatures["tiled"]``).
+        image: float ``[H, W, C]`` (or ``[1, H, W, C]``) in [0, 1] (``uint8 / 255``,
+            ``uint16 / 65535``); ``C``: 1 gray, 2 gray + alpha, 3 RGB, 4 RGBA.
+        scale: the network's factor ``s``.
+        tile_size, overlap, multiple: as :func:`upscale_array` (``multiple``: default
+            :func:`network_multiple` for a model, 1 for a function).
+
+    Returns:
+        float32 ``[sH, sW, C]`` in [0, 1]. The colour planes go through the network as RGB (a
+        gray plane repeated to 3 channels and brought back with :data:`LUMA`, as Real-ESRGAN
+        does for gray images); an alpha plane goes through the network on its own, the same
+        way (Real-ESRGAN's ``alpha_upsampler='realesrgan'``). The RGB planes of an RGB image
+        are exactly :func:`upscale_array`'s before its ``* 255`` and rounding.
+    """
+    x = np.asarray(image)
+    if x.ndim == 4 and x.shape[0] == 1:
+        x = x[0]
+    if x.ndim != 3 or x.shape[-1] not in (1, 2, 3, 4) or not np.issubdtype(x.dtype, np.floating):
+        raise ValueError(f"image must be a float array [H, W, C] with C in 1..4; received "
+                         f"{x.dtype} of shape {x.shape}.")
+    if isinstance(fn_or_generator, keras.Model):
+        multiple = network_multiple(fn_or_generator) if multiple is None else int(multiple)
+        fn = _tiled_function(fn_or_generator, scale, multiple)
+    elif callable(fn_or_generator):
+        multiple = 1 if multiple is None else int(multiple)
+        fn = fn_or_generator
+    else:
+        raise ValueError(f"fn_or_generator must be a keras.Model or a tiled function; received "
+                         f"{type(fn_or_generator).__name__}.")
+    _check_tiles(tile_size, overlap, multiple)
+    tile_size, overlap = _tile_plan(*x.shape[:2], tile_size, overlap, multiple)
+    x = x.astype(np.float32)
+
+    def colour(planes):  # [H, W, 3] -> [sH, sW, 3]
+        return _run_tiled(fn, planes[None], tile_size, overlap)
+
+    def gray(plane):  # [H, W] -> [sH, sW]
+        out = colour(np.repeat(plane[..., None], 3, axis=-1))
+        return np.clip(out @ np.asarray(LUMA, np.float32), 0.0, 1.0)
+
+    channels = x.shape[-1]
+    if channels == 3:
+        return colour(x)
+    planes = [colour(x[..., :3])] if channels == 4 else [gray(x[..., 0])[..., None]]
+    if channels in (2, 4):
+        planes.append(gray(x[..., -1])[..., None])
+    return np.concatenate(planes, axis=-1)
 
 
 def timed_upscale_array(*args, **kwargs):

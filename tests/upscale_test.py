@@ -42,6 +42,9 @@ for name, job in jobs.items():
         for tile, overlap in job["tiled"]:
             out[f"{name}/{key}/tiled_{tile}_{overlap}"] = sig["tiled"](
                 images=x, tile_size=tf.constant(tile), overlap=tf.constant(overlap))["images"].numpy()
+            u8 = tf.constant(np.round(inputs[key] * 255).astype(np.uint8))
+            out[f"{name}/{key}/uint8_{tile}_{overlap}"] = sig["uint8"](
+                images=u8, tile_size=tf.constant(tile), overlap=tf.constant(overlap))["images"].numpy()
 np.savez(sys.argv[2], **out)
 print("keras_gans" in sys.modules)
 """
@@ -90,7 +93,7 @@ def test_exported_upscaler_in_a_clean_process(tmp_path):
         "g": {"path": g_path, "inputs": str(tmp_path / "g_in.npz"), "tiled": [[24, 8], [64, 0]]},
         "s": {"path": s_path, "inputs": str(tmp_path / "s_in.npz"), "tiled": [[20, 0]]},
     })
-    assert list(got["g/signatures"]) == ["serving_default", "tiled"]
+    assert list(got["g/signatures"]) == ["serving_default", "tiled", "uint8"]
 
     def whole(model, x):
         return np.asarray(model(x, training=False))
@@ -128,6 +131,16 @@ def test_exported_upscaler_in_a_clean_process(tmp_path):
     d = np.abs(got["g/large/tiled_24_8"] - ref)
     assert d.max() < 5e-4, (d.max(), d.mean())
     assert d.max() > 0  # not trivially equal: the tiles did cut the image
+
+    # The uint8 signature: 8-bit photos in, 8-bit out. It equals upscale_array (the command's
+    # path) on the same tiles, and the float signature's output on image / 255, rounded.
+    x8 = np.round(large * 255).astype(np.uint8)
+    y8 = got["g/large/uint8_24_8"]
+    assert y8.dtype == np.uint8 and y8.shape == (1, 160, 224, 3)
+    np.testing.assert_array_equal(y8[0], upscale.upscale_array(g, x8[0], 4, tile_size=24, overlap=8))
+    on_float = upscale.upscale_functions(g, 4, 16, 4)["tiled"](tf.constant(x8 / 255, tf.float32), 24, 8)
+    assert np.abs(y8.astype(int) - np.round(on_float["images"].numpy() * 255)).max() <= 1
+    assert np.abs(y8.astype(int) - np.round(got["g/large/tiled_24_8"] * 255)).max() >= 1  # x8 != large
     # A tile larger than the image: one reflection-padded tile, cropped.
     padded = np.pad(large, [(0, 0), (0, 24), (0, 8), (0, 0)], mode="reflect")
     np.testing.assert_allclose(got["g/large/tiled_64_0"],
@@ -194,11 +207,11 @@ def test_command_end_to_end(tmp_path):
     lines = proc.stdout.strip().splitlines()
     progress = [line for line in lines if line.startswith("[")]
     assert len(progress) == 3 and progress[0].startswith("[1/3]") and progress[-1].endswith(" s)")
-    assert "note: alpha.png: alpha channel dropped" in lines
     assert sorted(os.listdir(out)) == ["alpha_x4.png", "gray_x4.png", "photo_x4.png"]
+    modes = {"alpha_x4.png": "RGBA", "gray_x4.png": "L", "photo_x4.png": "RGB"}  # layouts are kept
     for name in os.listdir(out):
         with Image.open(out / name) as image:
-            assert image.format == "PNG" and image.mode == "RGB" and image.size == (80, 48), name
+            assert image.format == "PNG" and image.mode == modes[name] and image.size == (80, 48), name
     # The pixels: the network on the image as one reflection-padded 20 x 20 tile.
     from keras_gans.networks.convert import load_official
 
