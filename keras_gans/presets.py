@@ -53,7 +53,7 @@ DATA_KEYS = ("format", "dataset", "batch_size", "image_shape")
 # Latent formats: data["image_shape"] is the generator's; "paired" data (source, target)
 # gives the training crop's shape.
 LATENT_FORMATS = ("images", "labelled_images", "points")
-DATA_FORMATS = LATENT_FORMATS + ("paired", "low_high", "tokens")
+DATA_FORMATS = LATENT_FORMATS + ("paired", "unpaired", "low_high", "tokens")
 REQUIRED_ROLES = ("generator", "discriminator")
 
 # Image shapes (H, W, C) that presets of several families use.

@@ -82,6 +82,9 @@ def test_every_preset_has_the_schema(name):
         assert data["format"] == "tokens"
     elif preset["model_class"] == "SuperResolution":
         assert data["format"] == "low_high"
+    elif preset["model_class"] == "UnpairedTranslation":
+        assert data["format"] == "unpaired"
+        assert networks["generator_ba"][1]["image_shape"] == data["image_shape"]
     elif preset["model"].get("num_classes"):
         assert data["format"] == "labelled_images"
         assert networks["generator"][1]["num_classes"] == preset["model"]["num_classes"]

@@ -373,14 +373,18 @@ class AdversarialModel(keras.Model):
                 losses = {r: optimizers[r].scale_loss(tf.cast(losses[r], tf.float32))
                           if isinstance(optimizers[r], keras.optimizers.LossScaleOptimizer)
                           else losses[r] for r in roles}
-            if isinstance(out.loss, dict) or len({id(v) for v in losses.values()}) > 1:
-                grads = [tape.gradient(losses[r], v) for r, v in zip(roles, variables)]
-            else:
-                flat = tape.gradient(losses[roles[0]], [x for v in variables for x in v])
-                grads, i = [], 0
-                for v in variables:
-                    grads.append(flat[i : i + len(v)])
-                    i += len(v)
+            # One gradient call per distinct loss tensor, over the variables of every role it
+            # trains (CycleGAN's two generators share one loss, its two discriminators another).
+            groups = {}
+            for index, role in enumerate(roles):
+                groups.setdefault(id(losses[role]), []).append(index)
+            grads = [None] * len(roles)
+            for indices in groups.values():
+                flat = tape.gradient(losses[roles[indices[0]]], [x for i in indices for x in variables[i]])
+                start = 0
+                for i in indices:
+                    grads[i] = flat[start : start + len(variables[i])]
+                    start += len(variables[i])
             del tape
             return grads, dict(out.logs), dict(out.gates or {})
 

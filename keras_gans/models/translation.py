@@ -34,6 +34,15 @@ def seed_dropout(network, seed):
         state.assign(value)
 
 
+def size_multiple(size):
+    """The largest power of two (up to 1024) dividing the training size ``size``: the side
+    multiple a generator with that many stride-2 levels accepts (1 for ``None``)."""
+    multiple = 1
+    while size and size % (2 * multiple) == 0 and multiple < 1024:
+        multiple *= 2
+    return multiple
+
+
 def _check_terms(terms):
     checked = {}
     for name, spec in (terms or {}).items():
@@ -301,11 +310,7 @@ class PairedTranslation(AdversarialModel):
 
     def _multiple(self):
         """The side lengths G accepts are multiples of this (2**downsamplings)."""
-        size = self.source_shape[0]
-        multiple = 1
-        while size and size % (2 * multiple) == 0 and multiple < 1024:
-            multiple *= 2
-        return multiple
+        return size_multiple(self.source_shape[0])
 
     def translate_tensor(self, images, seed=0, tile_size=None, overlap=None):
         """Translates ``images`` ``[N, H, W, C]`` in [-1, 1] of any size (a graph-safe
