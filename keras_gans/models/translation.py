@@ -57,8 +57,21 @@ def _check_terms(terms):
     return checked
 
 
+class GeneratorShapes:
+    """``image_shape`` / ``source_shape``: the shapes of the ``generator`` role's outputs and
+    inputs (a mix-in of the translation models)."""
+
+    @property
+    def image_shape(self):
+        return tuple(self.generator.output_shape[1:])
+
+    @property
+    def source_shape(self):
+        return tuple(self.generator.input_shape[1:])
+
+
 @keras.saving.register_keras_serializable(package="keras_gans")
-class PairedTranslation(AdversarialModel):
+class PairedTranslation(GeneratorShapes, AdversarialModel):
     """Paired image-to-image translation: G maps a source image to the target domain and a
     conditional D judges (source, image) pairs (Isola et al. 2017, Pix2Pix).
 
@@ -163,14 +176,6 @@ class PairedTranslation(AdversarialModel):
         }
 
     # ------------------------------------------------------------------ contract
-    @property
-    def image_shape(self):
-        return tuple(self.generator.output_shape[1:])
-
-    @property
-    def source_shape(self):
-        return tuple(self.generator.input_shape[1:])
-
     grid_examples = 8
 
     def sample_grids(self, examples=None, num_samples=64, seed=0):

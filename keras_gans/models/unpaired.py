@@ -17,7 +17,7 @@ from keras_gans.core.model import AdversarialModel, checked_images
 from keras_gans.core.phases import Phase, PhaseOutput
 from keras_gans.grids import interleave
 from keras_gans.losses import reconstruction
-from keras_gans.models.translation import size_multiple
+from keras_gans.models.translation import GeneratorShapes, size_multiple
 from keras_gans.tricks.image_pool import ImagePool
 
 __all__ = ["TranslationDirection", "UnpairedTranslation"]
@@ -52,7 +52,7 @@ class TranslationDirection:
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
-class UnpairedTranslation(AdversarialModel):
+class UnpairedTranslation(GeneratorShapes, AdversarialModel):
     """CycleGAN: ``G: A -> B`` (role ``generator``) judged by ``D_B`` (``discriminator``), and
     ``F: B -> A`` (``generator_ba``) judged by ``D_A`` (``discriminator_a``).
 
@@ -153,14 +153,6 @@ class UnpairedTranslation(AdversarialModel):
                 "discriminator_weight": self.discriminator_weight, "pool_size": self.pool_size}
 
     # ------------------------------------------------------------------ contract
-    @property
-    def image_shape(self):
-        return tuple(self.generator.output_shape[1:])
-
-    @property
-    def source_shape(self):
-        return tuple(self.generator.input_shape[1:])
-
     def sample_grids(self, examples=None, num_samples=64, seed=0):
         """``{"samples": ...}``: one row per example pair: ``a, G(a), F(G(a)), b, F(b), G(F(b))``."""
         if examples is None:
