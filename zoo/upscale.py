@@ -56,6 +56,8 @@ listing the files that failed (a single unreadable ``--input`` file: the same, e
 Nothing is half-written: each output is written to a hidden ``.<name>.<random>.partial``
 file beside it and renamed into place when complete, and removed on any failure or
 interrupt (only a hard kill can leave one, never a partial ``<stem>_x4.png``).
+The file handling (listing, reading, writing, this loop) is :mod:`zoo.common.image_io`,
+shared with ``python -m zoo.translate``.
 
 ``--export_dir`` (released models only) also writes the model as a SavedModel
 (``serving_default``: float32 ``[N, H, W, 3]`` in [0, 1] -> ``{"images": [N, sH, sW, 3]}`` in
@@ -63,22 +65,22 @@ interrupt (only a hard kill can leave one, never a partial ``<stem>_x4.png``).
 which ``--model`` takes back.
 """
 
-import io
-import json
 import math
 import os
 import re
-import sys
-import tempfile
 
 from absl import app, flags
 
+from zoo.common import exports
+from zoo.common.image_io import (
+    WriteError, full_scale, header_layout, list_images, make_output_dirs, output_targets,
+    process_files, quantize, report_failures)
+# The file helpers moved to zoo.common.image_io (shared with zoo.translate); still importable
+# from here.
+from zoo.common.image_io import (  # noqa: F401
+    UnreadableImageError, read_image, write_atomically, write_png)
+
 FLAGS = flags.FLAGS
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-PARTIAL_SUFFIX = ".partial"
-# Endings that --output could mean as a file but the command cannot write (it writes PNG).
-_NOT_PNG = (".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif")
 
 
 def define_flags():
@@ -98,45 +100,11 @@ def define_flags():
                         "directory (released models only).")
 
 
-class UnreadableImageError(ValueError):
-    """An input file that is not a readable PNG/JPEG image (reported, the others go on)."""
-
-
-class WriteError(OSError):
-    """An output that could not be written (a user error: disk full, no permission)."""
-
-
 # ------------------------------------------------------------------------------ the model
-def _metadata(version_dir):
-    """``assets.extra/keras_gans.json`` of a version directory, or ``None`` (read without
-    importing TensorFlow, so that flag errors stay fast)."""
-    file = os.path.join(version_dir, "assets.extra", "keras_gans.json")
-    if not os.path.isfile(file):
-        return None
-    try:
-        with open(file) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None
-
-
 def _export_version(path):
     """``(version_dir, metadata)`` of the super-resolution SavedModel at ``path`` (a version
     directory, or a base directory: its highest numbered version)."""
-    where = f"--model={path!r}"
-    if os.path.isfile(os.path.join(path, "saved_model.pb")):
-        version = path
-    else:
-        versions = [int(d) for d in os.listdir(path) if re.fullmatch(r"\d+", d)
-                    and os.path.isfile(os.path.join(path, d, "saved_model.pb"))]
-        if not versions:
-            raise ValueError(f"{where} is a directory without saved_model.pb and without numbered "
-                             f"version directories holding one; {_EXPORT_NEEDS}")
-        version = os.path.join(path, str(max(versions)))
-        where = f"--model={path!r} (its highest version, {version})"
-    meta = _metadata(version)
-    if meta is None:
-        raise ValueError(f"{where} has no readable assets.extra/keras_gans.json; {_EXPORT_NEEDS}")
+    version, meta, where = exports.find_version(path, _EXPORT_NEEDS)
     if meta.get("task") != "super_resolution":
         raise ValueError(f"{where} is not a super-resolution export (its metadata has "
                          f"task={meta.get('task')!r}); {_EXPORT_NEEDS}")
@@ -181,120 +149,9 @@ def _probe_multiple(tiled):
 
 
 # ----------------------------------------------------------------------------- the files
-def list_images(path):
-    """The image files ``--input`` names (sorted), with user errors for the rest."""
-    if os.path.isdir(path):
-        files = sorted(os.path.join(path, f) for f in os.listdir(path)
-                       if f.lower().endswith(IMAGE_EXTENSIONS)
-                       and os.path.isfile(os.path.join(path, f)))
-        if not files:
-            raise ValueError(f"--input={path!r} is a directory without PNG/JPEG images "
-                             f"({', '.join(IMAGE_EXTENSIONS)}).")
-        return files
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"--input={path!r} does not exist.")
-    if not path.lower().endswith(IMAGE_EXTENSIONS):
-        raise ValueError(f"--input={path!r} is neither a directory nor a PNG/JPEG image "
-                         f"({', '.join(IMAGE_EXTENSIONS)}).")
-    return [path]
-
-
 def scale_name(outscale):
     """``4.0 -> "4"``, ``3.5 -> "3.5"``: the ``_x<...>`` of the output names."""
     return f"{outscale:g}"
-
-
-def output_targets(files, output, output_dir, input_is_dir, outscale):
-    """``[target path]`` per input file, from ``--output`` / ``--output_dir``."""
-    if output and output_dir:
-        raise ValueError("Give --output or --output_dir, not both (--output_dir is the "
-                         "directory form of --output).")
-    if not (output or output_dir):
-        raise ValueError("--output is required (a directory, or a .png file for one --input "
-                         "file; --output_dir also names a directory).")
-    directory = output_dir
-    if output:
-        lower = output.lower()
-        if lower.endswith(".png") and not os.path.isdir(output):
-            if input_is_dir:
-                raise ValueError(f"--output={output!r} names a .png file but --input is a "
-                                 f"directory; give an output directory.")
-            return [output]
-        if lower.endswith(_NOT_PNG) and not os.path.isdir(output):
-            raise ValueError(f"--output={output!r}: the command writes PNG; give a .png file "
-                             f"path or a directory.")
-        directory = output
-    if os.path.exists(directory) and not os.path.isdir(directory):
-        raise NotADirectoryError(f"The output directory {directory!r} exists and is a file.")
-    suffix = f"_x{scale_name(outscale)}.png"
-    targets = [os.path.join(directory, os.path.splitext(os.path.basename(f))[0] + suffix)
-               for f in files]
-    seen = {}
-    for f, t in zip(files, targets):
-        if t in seen:
-            raise ValueError(f"{seen[t]} and {f} would both be written to {t}; rename one or "
-                             f"run them separately.")
-        seen[t] = f
-    return targets
-
-
-def _png_bit_depth(data):
-    """The bit depth in a PNG's IHDR chunk (``None`` for a non-PNG)."""
-    if data[:8] == PNG_SIGNATURE and len(data) >= 26 and data[12:16] == b"IHDR":
-        return data[24]
-    return None
-
-
-def read_image(path):
-    """``(array [H, W, C] uint8 or uint16, note or None)``, ``C``: 1 gray, 2 gray + alpha,
-    3 RGB, 4 RGBA. Raises :class:`UnreadableImageError` naming the file."""
-    import numpy as np
-    from PIL import Image, UnidentifiedImageError
-
-    name = os.path.basename(path)
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as e:
-        raise UnreadableImageError(f"{path}: cannot read it: {e.strerror or e}") from e
-    if _png_bit_depth(data) == 16:  # PIL reads 16-bit RGB(A) as 8 bits; TF keeps 16
-        import tensorflow as tf
-
-        try:
-            return tf.io.decode_png(data, channels=0, dtype=tf.uint16).numpy(), None
-        except tf.errors.InvalidArgumentError as e:
-            reason = e.message.split("[Op:")[0].split("}}")[-1].strip()
-            raise UnreadableImageError(f"{path}: not a readable 16-bit PNG ({reason}).") from e
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
-            Image.DecompressionBombError) as e:
-        raise UnreadableImageError(f"{path}: not a readable PNG/JPEG image ({e}).") from e
-    note, mode = None, image.mode
-    if "transparency" in image.info and mode in ("P", "L", "RGB"):
-        mode = "LA" if mode == "L" else "RGBA"
-        image = image.convert(mode)
-        note = f"{name}: its transparency is read as an alpha channel"
-    if mode in ("I;16", "I;16B", "I;16L", "I"):  # 16-bit gray read by PIL (not from a PNG)
-        array = np.clip(np.asarray(image, dtype=np.int64), 0, 65535).astype(np.uint16)
-        return array[..., None], note
-    target = {"1": "L", "L": "L", "LA": "LA", "La": "LA", "PA": "RGBA", "RGBA": "RGBA",
-              "RGBa": "RGBA"}.get(mode, "RGB")
-    if target != mode:
-        if mode not in ("1", "P", "PA", "La", "RGBa"):
-            note = f"{name}: {mode} converted to {target}"
-        image = image.convert(target)
-    array = np.asarray(image, dtype=np.uint8)
-    return (array[..., None] if array.ndim == 2 else array), note
-
-
-LAYOUTS = {1: "gray", 2: "gray+alpha", 3: "RGB", 4: "RGBA"}
-
-
-def describe(array):
-    bits = " 16-bit" if array.dtype.name == "uint16" else ""
-    return f"{array.shape[1]}x{array.shape[0]} {LAYOUTS[array.shape[-1]]}{bits}"
 
 
 def output_size(height, width, outscale):
@@ -313,117 +170,6 @@ def lanczos_resize(image, height, width):
     planes = [np.asarray(Image.fromarray(np.ascontiguousarray(image[..., c]), "F")
                          .resize((width, height), Image.LANCZOS)) for c in range(image.shape[-1])]
     return np.clip(np.stack(planes, axis=-1), 0.0, 1.0)
-
-
-def quantize(image, dtype):
-    """float ``[H, W, C]`` in [0, 1] -> ``uint8`` / ``uint16`` (``round(max * y)``)."""
-    import numpy as np
-
-    top = 65535.0 if dtype == np.uint16 else 255.0
-    return (image * top).round().astype(dtype)
-
-
-def write_atomically(target, write):
-    """Calls ``write(file)`` on a hidden temporary file beside ``target`` and renames it to
-    ``target`` when it returns; on any failure or interrupt the temporary file is removed
-    (``target`` is left as it was) and the error raised again."""
-    directory = os.path.dirname(target) or "."
-    fd, partial = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.",
-                                   suffix=PARTIAL_SUFFIX, dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.chmod(partial, 0o666 & ~_umask())  # mkstemp's 0600 -> what open() would give
-        os.replace(partial, target)
-    except BaseException:
-        try:
-            os.remove(partial)
-        except OSError:
-            pass
-        raise
-
-
-def _umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def write_png(target, array):
-    """``uint8`` (PIL) or ``uint16`` (``tf.io.encode_png``) ``[H, W, C]`` as a PNG, atomically."""
-    if array.dtype.name == "uint16":
-        import tensorflow as tf
-
-        data = tf.io.encode_png(array).numpy()
-
-        def write(f):
-            f.write(data)
-    else:
-        from PIL import Image
-
-        image = Image.fromarray(array[..., 0] if array.shape[-1] == 1 else array)
-
-        def write(f):
-            image.save(f, format="PNG")
-    try:
-        write_atomically(target, write)
-    except OSError as e:
-        raise WriteError(f"Cannot write {target}: {e.strerror or e}") from e
-
-
-class _Progress:
-    """Per-file progress: lines on stdout with elapsed time and a tile-weighted ETA, and a
-    tqdm bar on stderr when it is a terminal (and tqdm is installed)."""
-
-    def __init__(self, total_files, total_tiles):
-        import time
-
-        self.time = time.perf_counter
-        self.start = self.time()
-        self.total_tiles, self.done_tiles = max(total_tiles, 1), 0
-        self.bar = None
-        try:
-            from tqdm import tqdm
-
-            if sys.stderr.isatty():
-                self.bar = tqdm(total=total_files, unit="file", file=sys.stderr, dynamic_ncols=True)
-        except ImportError:
-            pass
-
-    def write(self, line, file=None):
-        file = file or sys.stdout
-        if self.bar is not None:
-            self.bar.write(line, file=file)  # clears the bar, writes, redraws it
-        else:
-            file.write(line + "\n")
-            file.flush()
-
-    def advance(self, tiles):
-        """Counts a file of ``tiles`` tiles done; returns ``(elapsed, eta)`` in seconds."""
-        self.done_tiles += tiles
-        elapsed = self.time() - self.start
-        left = max(self.total_tiles - self.done_tiles, 0)
-        eta = elapsed / max(self.done_tiles, 1) * left
-        if self.bar is not None:
-            self.bar.update(1)
-        return elapsed, eta
-
-    def close(self):
-        if self.bar is not None:
-            self.bar.close()
-
-
-def _header_layout(path):
-    """``(height, width, planes)`` from the file's header (PIL opens lazily; ``planes`` 2 with
-    an alpha channel), ``None`` if unreadable: the tile counts the ETA is weighted with."""
-    from PIL import Image
-
-    try:
-        with Image.open(path) as image:
-            alpha = "A" in image.mode or "transparency" in image.info
-            return image.size[1], image.size[0], 2 if alpha else 1
-    except Exception:  # reported when the file is read
-        return None
 
 
 # ------------------------------------------------------------------------------- main
@@ -478,11 +224,9 @@ def main(argv):
                          f"on both sides); received --overlap={overlap}, --tile_size={tile_size}.")
     files = list_images(FLAGS.input)
     targets = output_targets(files, FLAGS.output, FLAGS.output_dir, os.path.isdir(FLAGS.input),
-                             outscale)
+                             suffix=f"_x{scale_name(outscale)}")
 
     import time
-
-    import numpy as np
 
     from keras_gans import upscale
 
@@ -494,12 +238,7 @@ def main(argv):
         print(f"Loaded {FLAGS.model} (x{scale}) from {FLAGS.weights} in "
               f"{time.perf_counter() - start:.1f} s", flush=True)
     else:
-        import tensorflow as tf
-
-        try:
-            loaded = tf.saved_model.load(model)
-        except (OSError, tf.errors.OpError) as e:
-            raise ValueError(f"Cannot load the SavedModel {model}: {e}") from e
+        loaded = exports.load(model)
         if "tiled" not in loaded.signatures:
             raise ValueError(f"The SavedModel {model} has no 'tiled' signature (signatures: "
                              f"{', '.join(sorted(loaded.signatures))}); export it with "
@@ -511,58 +250,33 @@ def main(argv):
         print(f"Loaded the SavedModel {model} ({meta.get('name', '?')}, x{scale}) in "
               f"{time.perf_counter() - start:.1f} s", flush=True)
 
-    for directory in sorted({os.path.dirname(t) or "." for t in targets}):
-        os.makedirs(directory, exist_ok=True)  # before the work: a bad directory fails fast
+    make_output_dirs(targets)
     # The ETA's weights: tiles per file, from the headers (1 for a file that cannot be read).
     weights = []
     for f in files:
-        layout = _header_layout(f)
+        layout = header_layout(f)
         weights.append(1 if layout is None else
                        upscale.tile_count(*layout[:2], tile_size, overlap, multiple) * layout[2])
-    progress = _Progress(len(files), sum(weights))
-    failed = []
-    try:
-        for i, (path, target, weight) in enumerate(zip(files, targets, weights), 1):
-            try:
-                image, note = read_image(path)
-            except UnreadableImageError as e:
-                failed.append(path)
-                progress.write(f"error: {e}", file=sys.stderr)
-                progress.advance(weight)
-                continue
-            if note:
-                progress.write(f"note: {note}")
-            h, w, channels = image.shape
-            per_plane = upscale.tile_count(h, w, tile_size, overlap, multiple)
-            t0 = time.perf_counter()
-            top = np.float32(65535 if image.dtype == np.uint16 else 255)
-            out = upscale.upscale_float(network, image.astype(np.float32) / top, scale,
-                                        tile_size=tile_size, overlap=overlap, multiple=multiple)
-            if outscale != scale:
-                out = lanczos_resize(out, *output_size(h, w, outscale))
-            out = quantize(out, image.dtype)
-            write_png(target, out)
-            seconds = time.perf_counter() - t0
-            elapsed, eta = progress.advance(weight)
-            planes = f"{per_plane} tile{'s' if per_plane > 1 else ''}" + (
-                " + as many for alpha" if channels in (2, 4) else "")
-            progress.write(f"[{i}/{len(files)}] {path} {describe(image)} -> {target} "
-                           f"{describe(out)} ({planes}, {seconds:.2f} s; elapsed "
-                           f"{elapsed:.1f} s, ETA {eta:.1f} s)")
-    finally:
-        progress.close()
+
+    def process(path, image, note):
+        h, w, channels = image.shape
+        per_plane = upscale.tile_count(h, w, tile_size, overlap, multiple)
+        out = upscale.upscale_float(network, image.astype("float32") / full_scale(image.dtype),
+                                    scale, tile_size=tile_size, overlap=overlap,
+                                    multiple=multiple)
+        if outscale != scale:
+            out = lanczos_resize(out, *output_size(h, w, outscale))
+        planes = f"{per_plane} tile{'s' if per_plane > 1 else ''}" + (
+            " + as many for alpha" if channels in (2, 4) else "")
+        return quantize(out, image.dtype), planes
+
+    failed = process_files(files, targets, weights, process)
     if kind == "official" and FLAGS.export_dir:
         path = upscale.export_upscaler(generator, FLAGS.export_dir, scale, FLAGS.model,
                                        default_tile=tile_size, default_overlap=overlap,
                                        multiple=multiple)
         print(f"Wrote the SavedModel {path}", flush=True)
-    if failed:
-        others = "; the others were written" if len(failed) < len(files) else ""
-        sys.stderr.write(f"error: {len(failed)} of {len(files)} input files could not be read: "
-                         f"{', '.join(failed)}{others}\n")
-        sys.stderr.flush()
-        return 1
-    return 0
+    return report_failures(failed, len(files))
 
 
 if __name__ == "__main__":
