@@ -22,11 +22,15 @@ import os
 
 from absl import app, flags
 
-flags.DEFINE_string("export", None, "The CycleGAN SavedModel (a version directory or its base directory).")
-flags.DEFINE_string("dataset", "fashion_mnist_pair/sneaker-ankle_boot", "The unpaired class pair.")
-flags.DEFINE_string("output", None, "JSON file for the scores.")
-flags.DEFINE_string("grid", None, "PNG: rows of a, G(a), F(G(a)) and b, F(b), G(F(b)) for 8 test images each.")
 FLAGS = flags.FLAGS
+
+
+def define_flags():
+    """The command's flags (defined only when it runs, so importing :func:`scores` defines none)."""
+    flags.DEFINE_string("export", None, "The CycleGAN SavedModel (a version directory or its base directory).")
+    flags.DEFINE_string("dataset", "fashion_mnist_pair/sneaker-ankle_boot", "The unpaired class pair.")
+    flags.DEFINE_string("output", None, "JSON file for the scores.")
+    flags.DEFINE_string("grid", None, "PNG: rows of a, G(a), F(G(a)) and b, F(b), G(F(b)) for 8 test images each.")
 
 
 def _version(path):
@@ -122,4 +126,5 @@ def main(argv):
 if __name__ == "__main__":
     from zoo.common.cli import run_app
 
+    define_flags()
     run_app(main)
