@@ -94,7 +94,7 @@ def methods(scale):
     import tensorflow as tf
 
     from keras_gans import upscale
-    from keras_gans.export import read_metadata
+    from zoo.common import exports
 
     def bicubic(low):
         h, w = low.shape[:2]
@@ -106,9 +106,7 @@ def methods(scale):
         label, _, path = spec.partition("=")
         if not path:
             raise ValueError(f"--model must be label=<SavedModel dir>; got {spec!r}.")
-        versions = sorted((d for d in os.listdir(path) if d.isdigit()), key=int) if os.path.isdir(path) else []
-        version = os.path.join(path, versions[-1]) if versions else path
-        meta = read_metadata(version)
+        version, meta, _ = exports.find_version(path, f"expected an x{scale} super-resolution export.")
         if meta.get("task") != "super_resolution" or int(meta.get("scale", 0)) != scale:
             raise ValueError(f"--model={spec!r}: {version} is not an x{scale} super-resolution export "
                              f"(metadata {meta}).")

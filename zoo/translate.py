@@ -64,7 +64,7 @@ from absl import app, flags
 
 from zoo.common import exports
 from zoo.common.image_io import (
-    WriteError, full_scale, header_layout, list_images, make_output_dirs, output_targets,
+    WriteError, define_file_flags, full_scale, header_layout, list_images, make_output_dirs, output_targets,
     process_files, quantize, report_failures, to_channels)
 
 FLAGS = flags.FLAGS
@@ -84,10 +84,7 @@ _EXPORT_NEEDS = ("an image-to-image SavedModel is a directory with saved_model.p
 def define_flags():
     flags.DEFINE_string("model", None, "Path of an exported image-to-image SavedModel (version "
                         "or base directory).")
-    flags.DEFINE_string("input", None, "A PNG/JPEG image or a directory of them.")
-    flags.DEFINE_string("output", None, "Output directory, or a .png file when --input is one file.")
-    flags.DEFINE_string("output_dir", None, "Output directory (<stem>_<direction>.png or "
-                        "<stem>_translated.png files); same as a directory --output.")
+    define_file_flags("<stem>_<direction>.png or <stem>_translated.png")
     flags.DEFINE_string("direction", None, "For exports with directions (CycleGAN): a_to_b "
                         "(default) or b_to_a.")
     flags.DEFINE_integer("tile_size", None, "Tile side in pixels: runs the tiled signature "

@@ -73,7 +73,7 @@ from absl import app, flags
 
 from zoo.common import exports
 from zoo.common.image_io import (
-    WriteError, full_scale, header_layout, list_images, make_output_dirs, output_targets,
+    WriteError, define_file_flags, full_scale, header_layout, list_images, make_output_dirs, output_targets,
     process_files, quantize, report_failures)
 # The file helpers moved to zoo.common.image_io (shared with zoo.translate); still importable
 # from here.
@@ -88,10 +88,7 @@ def define_flags():
                         "of an exported super-resolution SavedModel (version or base directory).")
     flags.DEFINE_string("weights", None, "A released model's checkpoint: .pth / .pt (needs torch) "
                         "or .safetensors. Not for an exported --model.")
-    flags.DEFINE_string("input", None, "A PNG/JPEG image or a directory of them.")
-    flags.DEFINE_string("output", None, "Output directory, or a .png file when --input is one file.")
-    flags.DEFINE_string("output_dir", None, "Output directory (<stem>_x<outscale>.png files); "
-                        "same as a directory --output.")
+    define_file_flags("<stem>_x<outscale>.png")
     flags.DEFINE_float("outscale", None, "Final scale factor (> 0; default: the model's): the "
                        "model's scale, then a Lanczos resize.")
     flags.DEFINE_integer("tile_size", 256, "Tile side in input pixels (memory knob).")

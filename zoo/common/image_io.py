@@ -51,6 +51,16 @@ class WriteError(OSError):
 
 
 # ------------------------------------------------------------------------ inputs, outputs
+def define_file_flags(names):
+    """Defines ``--input``, ``--output`` and ``--output_dir`` (absl), shared by the commands that
+    read image files and write PNGs; ``names`` says how outputs are named in a directory."""
+    from absl import flags
+
+    flags.DEFINE_string("input", None, "A PNG/JPEG image or a directory of them.")
+    flags.DEFINE_string("output", None, "Output directory, or a .png file when --input is one file.")
+    flags.DEFINE_string("output_dir", None, f"Output directory ({names} files); same as a directory --output.")
+
+
 def list_images(path):
     """The image files ``--input`` names (sorted), with user errors for the rest."""
     if os.path.isdir(path):

@@ -33,14 +33,6 @@ def define_flags():
     flags.DEFINE_string("grid", None, "PNG: rows of a, G(a), F(G(a)) and b, F(b), G(F(b)) for 8 test images each.")
 
 
-def _version(path):
-    if os.path.isdir(path):
-        versions = sorted((d for d in os.listdir(path) if d.isdigit()), key=int)
-        if versions:
-            return os.path.join(path, versions[-1])
-    return path
-
-
 def _run(signature, images, batch=250):
     import numpy as np
     import tensorflow as tf
@@ -64,7 +56,13 @@ def scores(export_dir, dataset):
     class_a, class_b = paired.class_index("fashion_mnist", m.group("a")), paired.class_index("fashion_mnist", m.group("b"))
     test = next(iter(data.load(dataset, split="test", batch_size=100_000, shuffle=False, drop_remainder=False)))
     a, b = test["a"].numpy(), test["b"].numpy()
-    loaded = tf.saved_model.load(_version(export_dir))
+    from zoo.common import exports
+
+    version, meta, where = exports.find_version(export_dir, "expected a CycleGAN export (zoo.cyclegan.train).",
+                                                flag="--export")
+    if "b_to_a" not in (meta.get("signatures") or {}).values():
+        raise ValueError(f"{where} is not a two-direction (CycleGAN) export: its metadata lists {meta}.")
+    loaded = exports.load(version)
     ab, ba = loaded.signatures["serving_default"], loaded.signatures["b_to_a"]
     fake_b, fake_a = _run(ab, a), _run(ba, b)
     rec_a, rec_b = _run(ba, fake_b), _run(ab, fake_a)
@@ -82,7 +80,7 @@ def scores(export_dir, dataset):
         other = np.where(perm == np.arange(len(x)), (perm + 1) % len(x), perm)
         return float(np.abs(x - x[other]).mean())
 
-    result = {"dataset": dataset, "export": _version(export_dir), "num_test": {"a": len(a), "b": len(b)}}
+    result = {"dataset": dataset, "export": version, "num_test": {"a": len(a), "b": len(b)}}
     for direction, src, fake, rec, target_key, target_class, src_key in (
             ("a_to_b", a, fake_b, rec_a, "b", class_b, "a"), ("b_to_a", b, fake_a, rec_b, "a", class_a, "b")):
         result[direction] = {
