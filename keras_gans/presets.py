@@ -18,7 +18,8 @@ Every preset has one schema::
         "optimizers": {role: optimizer spec},                 # one per network role (+ the
                                                               # class's EXTRA_OPTIMIZERS)
         "data": {"format": "images" | "labelled_images" | "points", "dataset": str,
-                 "batch_size": int, "image_shape": (H, W, C) or None},
+                 "batch_size": int, "image_shape": (H, W, C) or None,
+                 "options": {data.load keyword: value}},          # optional
     }
 
 ``data["image_shape"]`` is the generator's ``image_shape`` (``None`` for 2-D points);
@@ -50,10 +51,13 @@ def _family_modules():
 SCHEMA_KEYS = ("metadata", "model_class", "networks", "model", "optimizers", "data")
 METADATA_KEYS = ("paper", "code", "differences")
 DATA_KEYS = ("format", "dataset", "batch_size", "image_shape")
+# "options": keyword arguments of keras_gans.data.load / info for the preset's own dataset
+# (skimage_labels2photo's photo_size); dropped when the user picks another dataset.
+OPTIONAL_DATA_KEYS = ("options",)
 # Latent formats: data["image_shape"] is the generator's; "paired" data (source, target)
 # gives the training crop's shape.
 LATENT_FORMATS = ("images", "labelled_images", "points")
-DATA_FORMATS = LATENT_FORMATS + ("paired", "unpaired", "low_high", "tokens")
+DATA_FORMATS = LATENT_FORMATS + ("paired", "unpaired", "low_high", "tokens", "label_map")
 REQUIRED_ROLES = ("generator", "discriminator")
 
 # Image shapes (H, W, C) that presets of several families use.
@@ -169,7 +173,9 @@ def check(name, preset, classes=None):
                               ("data", preset.get("data"), DATA_KEYS)):
         if not isinstance(value, dict):
             fail(f"{what} must be a dict; received {value!r}.")
-        missing, unknown = [k for k in keys if k not in value], sorted(set(value) - set(keys))
+        optional = OPTIONAL_DATA_KEYS if what == "data" else ()
+        missing = [k for k in keys if k not in value]
+        unknown = sorted(set(value) - set(keys) - set(optional))
         if missing or unknown:
             fail(f"{what or 'the preset'} must have exactly the keys {list(keys)}; missing "
                  f"{missing}, unknown {unknown}.")
@@ -205,6 +211,8 @@ def check(name, preset, classes=None):
         fail(f"data['format'] must be one of {DATA_FORMATS}; received {data['format']!r}.")
     if not isinstance(data["dataset"], str) or not data["dataset"]:
         fail(f"data['dataset'] must be a dataset name; received {data['dataset']!r}.")
+    if not isinstance(data.get("options", {}), dict):
+        fail(f"data['options'] must be a dict of data.load keyword arguments; received {data['options']!r}.")
     batch = data["batch_size"]
     if not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
         fail(f"data['batch_size'] must be a positive int; received {batch!r}.")

@@ -65,13 +65,17 @@ def test_every_preset_has_the_schema(name):
     assert set(preset["optimizers"]) == set(networks) - set(cls.FROZEN_ROLES) | set(cls.EXTRA_OPTIMIZERS)
     assert not any(k.endswith("_optimizer") or k in ("optimizers", "seed", "name") for k in preset["model"])
     data = preset["data"]
-    assert set(data) == set(presets.DATA_KEYS)
+    assert set(presets.DATA_KEYS) <= set(data) <= set(presets.DATA_KEYS) | set(presets.OPTIONAL_DATA_KEYS)
     assert data["format"] in presets.DATA_FORMATS
     assert isinstance(data["batch_size"], int) and data["batch_size"] > 0
     if data["format"] == "paired":  # the crop size; the generator's image_shape is the source's
         assert data["image_shape"][:2] == networks["generator"][1]["image_shape"][:2]
     elif data["format"] == "low_high":  # the high-resolution patch; the networks take any size
         assert data["image_shape"][0] % preset["model"]["scale"] == 0
+    elif data["format"] == "label_map":  # the generator's input is the encoded map at the image size
+        generator_input = networks["generator"][1].get("input_shape") or networks["generator"][1]["label_shape"]
+        channels = preset["model"]["num_classes"] + int(preset["model"]["instance_edges"])
+        assert tuple(generator_input) == data["image_shape"][:2] + (channels,)
     else:
         assert data["image_shape"] == networks["generator"][1].get("image_shape")
     if name.startswith("mixture_"):
@@ -82,6 +86,8 @@ def test_every_preset_has_the_schema(name):
         assert data["format"] == "tokens"
     elif preset["model_class"] == "SuperResolution":
         assert data["format"] == "low_high"
+    elif preset["model_class"] == "SemanticSynthesis":
+        assert data["format"] == "label_map"
     elif preset["model_class"] == "UnpairedTranslation":
         assert data["format"] == "unpaired"
         assert networks["generator_ba"][1]["image_shape"] == data["image_shape"]

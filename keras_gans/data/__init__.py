@@ -73,3 +73,22 @@ __all__ += [
     "sequences",
     "super_resolution",
 ]
+
+# Label maps -> photos (pix2pixHD, GauGAN / SPADE) and their model-side encoding.
+from keras_gans.data import label_maps  # noqa: E402
+from keras_gans.data.label_maps import (  # noqa: E402
+    LABEL_MAP_TASKS,
+    LabelMapInfo,
+    encode_label_map,
+    instance_edges,
+    load_label_maps,
+)
+
+__all__ += [
+    "LABEL_MAP_TASKS",
+    "LabelMapInfo",
+    "encode_label_map",
+    "instance_edges",
+    "label_maps",
+    "load_label_maps",
+]

@@ -1352,7 +1352,7 @@ def route(name, split=None):
     """
     if _images._local_key(name) is not None:
         return None
-    from keras_gans.data import sequences, super_resolution  # here: both import this module
+    from keras_gans.data import label_maps, sequences, super_resolution  # here: they import this module
 
     if super_resolution.parse_name(name) is not None:
         return Route(super_resolution.load_named, super_resolution.info_super_resolution, super_resolution.no_numpy)
@@ -1360,11 +1360,17 @@ def route(name, split=None):
         return Route(sequences.load_named, sequences.info_sequences, sequences.numpy_named)
     if name in SKIMAGE_TASKS or name in EDGE_TASKS:
         return Route(load_paired, paired_info, _no_numpy)
+    if label_maps.is_label_map_name(name):
+        return Route(label_maps.load_label_maps, label_maps.label_map_info, _no_numpy)
+    if label_maps.onehot_base(name) is not None:
+        return Route(label_maps.load_onehot, label_maps.onehot_info, _no_numpy)
     m = _PAIR_RE.match(name)
     if m and m.group("base") in CLASS_NAMES:
         return Route(load_unpaired, unpaired_info, _no_numpy)
     if _is_directory(name):
-        return Route(_load_directory, _directory_info, _directory_numpy)
+        # Label-map layouts (images/ + labels/, pix2pixHD's train_img/ + train_label/) go to label_maps,
+        # which hands every other layout back to _load_directory / _directory_info / _directory_numpy.
+        return Route(label_maps.load_directory, label_maps.directory_info, label_maps.directory_numpy)
     is_cycle_gan = "/" in name and name.split("/")[0] == "cycle_gan"
     if is_cycle_gan and (split is None or split in _CYCLE_GAN_SPLITS):
         return Route(load_unpaired, unpaired_info, _no_numpy)

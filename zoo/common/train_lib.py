@@ -156,7 +156,8 @@ def real_images(dataset, image_size, num_images, split=None, data_dir=None, seed
     """``num_images`` examples of ``dataset`` in [-1, 1] (its test split when it has one), as
     NumPy: an array of images, or a dict of arrays for paired data."""
     if split is None:
-        counts = data.info(dataset, data_dir=data_dir).num_examples or {}
+        info_kwargs = {k: v for k, v in kwargs.items() if k not in ("with_labels", "patch_size")}
+        counts = data.info(dataset, data_dir=data_dir, **info_kwargs).num_examples or {}
         split = "test" if "test" in counts else "train"
     ds = data.load(dataset, split=split, batch_size=num_images, image_size=image_size, shuffle=True,
                    seed=seed, data_dir=data_dir, cache=False, **kwargs)
@@ -254,7 +255,12 @@ def run(config, extra_callbacks=(), metric_callbacks=()):
     # One train_step consumes batch_chunks chunks (GAN: n_critic) of batch_size examples.
     global_batch = batch_size * gan.batch_chunks
     data_kwargs = {"with_labels": True} if gan.data_format == "labelled_images" else {}
+    # The preset's own data options (skimage_labels2photo's photo_size), for its own dataset only.
+    options = preset["data"].get("options", {}) if dataset_name == preset["data"]["dataset"] else {}
+    data_kwargs.update(options)
     load_size = image_size
+    if shape and shape[0] != shape[1]:  # non-square training images (Cityscapes' 512 x 1024)
+        load_size = tuple(shape[:2])
     if gan.data_format == "low_high":  # super-resolution: random high-resolution patches
         data_kwargs, load_size = {"patch_size": image_size}, None
     ds = data.load(
@@ -267,7 +273,7 @@ def run(config, extra_callbacks=(), metric_callbacks=()):
         drop_remainder=True,
         **data_kwargs,
     )
-    counts = data.info(dataset_name, data_dir=config.data_dir).num_examples or {}
+    counts = data.info(dataset_name, data_dir=config.data_dir, **options).num_examples or {}
     have = counts.get(config.split)
     if int(ds.cardinality()) == 0 or (have is not None and have < global_batch):
         raise ValueError(
@@ -308,7 +314,7 @@ def run(config, extra_callbacks=(), metric_callbacks=()):
     examples = None
     if chief and gan.grid_examples:  # real examples the model's grids show (test split)
         examples = real_images(dataset_name, load_size, gan.grid_examples, data_dir=config.data_dir,
-                               seed=config.seed, **({} if load_size else data_kwargs))
+                               seed=config.seed, **(options if load_size else data_kwargs))
     if chief:
         callbacks += [
             samples_class(
