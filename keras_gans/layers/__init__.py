@@ -6,6 +6,7 @@ from keras_gans.layers.maxout import Maxout
 from keras_gans.layers.minibatch import MinibatchDiscrimination, MinibatchStddev
 from keras_gans.layers.pixel_shuffle import PixelShuffle, PixelUnshuffle
 from keras_gans.layers.resize import BilinearUpsampling
+from keras_gans.layers.spade import SPADE, NearestResize
 
 __all__ = [
     "BilinearUpsampling",
@@ -13,7 +14,9 @@ __all__ = [
     "Maxout",
     "MinibatchDiscrimination",
     "MinibatchStddev",
+    "NearestResize",
     "PixelShuffle",
     "PixelUnshuffle",
+    "SPADE",
     "SelfAttention",
 ]
