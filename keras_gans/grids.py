@@ -18,3 +18,28 @@ def interleave(groups, columns):
     for start in range(0, n, columns):
         rows += [g[start : start + columns] for g in groups]
     return np.concatenate(rows)
+
+
+def label_colors(labels, num_classes):
+    """Label maps ``[N, H, W, 1]`` (ints) -> RGB images in [-1, 1] to look at: class ``k``
+    gets the colour of the PASCAL VOC colour map (the bits of ``k`` spread over R, G, B from
+    the most significant bit down), so neighbouring ids get distinct colours."""
+    ids = np.arange(max(int(num_classes), 1))
+    palette = np.zeros((len(ids), 3), np.int64)
+    value = ids.copy()
+    for shift in range(7, -1, -1):
+        for channel in range(3):
+            palette[:, channel] |= ((value >> channel) & 1) << shift
+        value >>= 3
+    palette = palette.astype(np.float32) / 127.5 - 1.0
+    labels = np.asarray(labels)[..., 0].astype(np.int64)
+    return palette[np.clip(labels, 0, len(ids) - 1)]
+
+
+def source_colors(source):
+    """Source images to look at: 1- and 3-channel images as they are, an encoded label map
+    (one-hot classes, maybe plus an instance-edge channel) as the colours of its argmax."""
+    source = np.asarray(source)
+    if source.shape[-1] in (1, 3):
+        return source
+    return label_colors(np.argmax(source, axis=-1)[..., None], source.shape[-1])

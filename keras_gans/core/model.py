@@ -349,13 +349,18 @@ class AdversarialModel(keras.Model):
     def _variables(self, role):
         return getattr(self, role).trainable_variables
 
+    def phase_variables(self, phase, role):
+        """The variables of ``role`` that ``phase`` trains (default: all its trainable ones;
+        pix2pixHD's first epochs train only the local enhancer's)."""
+        return self._variables(role)
+
     def run_phase(self, phase, inputs, draw):
         """Runs one phase: loss, gradients, each role's optimizer, gates, EMA, hooks.
 
         Returns the phase's logs (zeros on a step where a scheduled phase does not run) and
         whether it ran (``None`` when it always runs)."""
         roles = phase.update
-        variables = [self._variables(r) for r in roles]
+        variables = [self.phase_variables(phase, r) for r in roles]
         optimizers = {r: self.optimizers[phase.optimizer_key(r)] for r in roles}
 
         def compute():

@@ -10,7 +10,7 @@ from keras_gans import tricks
 from keras_gans.core.distributed import replica_loss
 from keras_gans.core.model import AdversarialModel, checked_images
 from keras_gans.core.phases import Phase, PhaseOutput
-from keras_gans.grids import interleave
+from keras_gans.grids import interleave, source_colors
 from keras_gans.losses import reconstruction
 
 
@@ -185,7 +185,7 @@ class PairedTranslation(GeneratorShapes, AdversarialModel):
         source, target = examples["source"], examples["target"]
         output = self.translate(source, seed=seed)
         # columns=1 takes source[i], output[i], target[i] in turn: three images a row.
-        return {"samples": (interleave([source, output, target], 1), 3)}
+        return {"samples": (interleave([source_colors(source), output, target], 1), 3)}
 
     def serving_functions(self):
         """``serving_default``: ``images`` (float32 ``[N, H, W, C]`` in [-1, 1], any size)
