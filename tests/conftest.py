@@ -34,8 +34,8 @@ def run_zoo_script(tmp_path):
 
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-    def run(module, *flags, timeout=600):
-        out = tmp_path / module.split(".")[-2]
+    def run(module, *flags, timeout=600, name=None):
+        out = tmp_path / (name or module.split(".")[-2])
         cmd = [sys.executable, "-m", module, "--verbose=0", f"--output_dir={out}", *flags]
         proc = subprocess.run(cmd, cwd=repo, capture_output=True, text=True, timeout=timeout,
                               env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})

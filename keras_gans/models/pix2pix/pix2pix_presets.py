@@ -84,3 +84,9 @@ _EDGES = {"generator": {"image_shape": (32, 32, 1), "output_channels": 1, "num_d
 PRESETS["pix2pix_edges_32"] = variant(PRESETS["pix2pix_64"], networks=_EDGES, data={
     "dataset": "fashion_mnist_edges2item", "image_shape": (32, 32, 1)})
 PRESETS["pix2pix_l1_edges_32"] = variant(PRESETS["pix2pix_edges_32"], model={"adversarial_weight": 0.0})
+# Label map -> photo (the baseline of pix2pixHD and GauGAN on the same task): the one-hot map
+# plus the instance-edge channel (9 channels: 8 k-means classes + edges) as the source image,
+# the same 64 x 64 crops as pix2pixhd_small / gaugan_small.
+_LABELS = {"generator": {"image_shape": (64, 64, 9)}, "discriminator": {"condition_shape": (64, 64, 9)}}
+PRESETS["pix2pix_labels_64"] = variant(PRESETS["pix2pix_64"], networks=_LABELS, data={
+    "dataset": "onehot/skimage_labels2photo", "options": {"photo_size": 128, "num_classes": 8}})
