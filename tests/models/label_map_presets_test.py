@@ -112,14 +112,14 @@ def _tiny_batch(n=4, seed=0):
     return {k: v.numpy() for k, v in next(iter(ds)).items()}
 
 
-@pytest.mark.parametrize("name", ["pix2pixhd_local_tiny", "gaugan_tiny"])
-def test_real_networks_train_mirrored_and_export_to_a_clean_process(name, tmp_path):
-    """The paper networks at tiny size (local enhancer with its fixed-global phase; SPADE with
-    batch norm, spectral norm and the style encoder): two replicas train (losses finite,
-    weights move, the phases' update counts), and the export reloads without our code."""
+def test_spade_networks_train_under_mirrored_strategy():
+    """GauGAN's real networks at tiny size (batch norm in every SPADE,
+    spectral norm, the style encoder) on two replicas: losses finite, every role's weights
+    move, the phases' update counts. (Replicas legitimately differ from one device here:
+    batch statistics and the power iteration are per replica. The equivalence check runs on
+    batch-norm-free networks in tests/models/semantic_test.py; the local enhancer's phases
+    run in the zoo script test above.)"""
     from keras_gans import testing
 
-    batch = _tiny_batch()
-    model = testing.run_mirrored_fit_check(lambda: presets.build(name, seed=0), batch, steps=3, batch_size=2)
-    testing.run_export_check(presets.build(name, seed=0), str(tmp_path))
-    assert model is not None
+    testing.run_mirrored_fit_check(lambda: presets.build("gaugan_tiny", seed=0), _tiny_batch(), steps=2,
+                                   batch_size=2)
