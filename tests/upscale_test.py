@@ -88,12 +88,12 @@ def test_exported_upscaler_in_a_clean_process(tmp_path):
     assert g_path == str(tmp_path / "g" / "1")
     assert read_metadata(g_path) == {
         "task": "super_resolution", "scale": 4, "input_range": [0, 1], "output_range": [0, 1],
-        "name": "tiny_rrdb", "default_tile": 16, "default_overlap": 4}
+        "name": "tiny_rrdb", "default_tile": 16, "default_overlap": 4, "batch_size": 4}
     got = _run_client(tmp_path, {
         "g": {"path": g_path, "inputs": str(tmp_path / "g_in.npz"), "tiled": [[24, 8], [64, 0]]},
         "s": {"path": s_path, "inputs": str(tmp_path / "s_in.npz"), "tiled": [[20, 0]]},
     })
-    assert list(got["g/signatures"]) == ["serving_default", "tiled", "uint8"]
+    assert list(got["g/signatures"]) == ["serving_default", "tiled", "tiles", "uint8"]
 
     def whole(model, x):
         return np.asarray(model(x, training=False))

@@ -14,9 +14,12 @@ Model. ``--model`` is a released model's name (``--weights``: its checkpoint, ``
 super-resolution SavedModel (``--weights`` then not allowed): a version directory holding
 ``saved_model.pb`` and ``assets.extra/keras_gans.json`` whose ``"task"`` is
 ``"super_resolution"``, or the base directory of numbered versions (the highest is used).
-An export runs through its ``tiled`` signature (float32 images in [0, 1], so 16-bit images
-keep their precision); its scale comes from the metadata. A released name wins over a
-directory of the same name (pass ``./<name>`` for the directory).
+An export runs through its ``tiles`` signature (the network on a batch of tiles, float32 in
+[0, 1], so 16-bit images keep their precision), the command cutting and blending the tiles
+exactly as the export's ``tiled`` signature does; an export written before ``tiles`` existed
+runs each image through ``tiled`` in one call (a line says so). Its scale comes from the
+metadata. A released name wins over a directory of the same name (pass ``./<name>`` for the
+directory).
 
 Input and output. ``--input`` is a PNG/JPEG file or a directory (its ``.png``, ``.jpg``,
 ``.jpeg`` files, not recursive; none is an error). ``--output`` is a directory, or a ``.png``
@@ -43,10 +46,15 @@ Image modes: the output keeps the input's channel layout and bit depth.
 
 Tiles and progress. Large images are processed tile by tile (``--tile_size`` input pixels,
 ``--overlap`` at least; memory does not grow with the image; see :mod:`keras_gans.upscale`);
-an image that fits in one tile runs as one tile of its own size. The tiles of an image run
-inside one TensorFlow call, so progress is per file: one line per image with its size and
-layout, the number of tiles it was cut into, its time, and the elapsed time and the ETA
-(weighted by the tiles still to run); on a terminal a tqdm bar over the files as well.
+an image that fits in one tile runs as one tile of its own size. The command drives the tiles
+itself (:func:`keras_gans.tiling.tiled_apply_steps`: batches of tiles through the network,
+the same output as the in-graph ``tiled_apply``) and reports them: on a terminal a tqdm bar
+over the tiles of the current image (the alpha plane's tiles included) under the tqdm bar
+over the files; otherwise at most 9 lines per image, ``  <file>: <done>/<total> tiles
+(<s> s, ETA <s> s)``, one each time the tiles done reach another tenth (none for an image of
+one tile batch). After each image, one line with its size and layout, the number of tiles it
+was cut into, its time, and the elapsed time and the ETA (weighted by the tiles still to
+run). An old export without the ``tiles`` signature has per-file progress only.
 
 Failures. An unreadable or corrupt input file is reported on stderr as ``error: <file>:
 <reason>``, the other files are processed, and the command exits with code 1 at the end,
@@ -61,8 +69,9 @@ shared with ``python -m zoo.translate``.
 
 ``--export_dir`` (released models only) also writes the model as a SavedModel
 (``serving_default``: float32 ``[N, H, W, 3]`` in [0, 1] -> ``{"images": [N, sH, sW, 3]}`` in
-[0, 1]; ``tiled`` takes ``tile_size`` and ``overlap`` too; ``uint8`` the same on 8-bit images),
-which ``--model`` takes back.
+[0, 1]; ``tiled`` takes ``tile_size`` and ``overlap`` too; ``uint8`` the same on 8-bit images;
+``tiles`` the network on a batch of tiles, which this command drives), which ``--model`` takes
+back.
 """
 
 import math
@@ -129,6 +138,66 @@ def resolve_model(value, official_names):
         raise ValueError(f"{known} {value!r} is a file: a released model's checkpoint goes to "
                          f"--weights, with its name as --model; and {_EXPORT_NEEDS}")
     raise ValueError(f"{known} --model also takes a path: {_EXPORT_NEEDS}")
+
+
+def _tqdm_bars():
+    """Whether progress goes to tqdm bars: stderr is a terminal and tqdm is installed (the
+    file bar of :class:`zoo.common.image_io.Progress` follows the same rule)."""
+    import importlib.util
+    import sys
+
+    return importlib.util.find_spec("tqdm") is not None and sys.stderr.isatty()
+
+
+class TileProgress:
+    """Progress over the tiles of one image, fed by ``on_tiles(done, total)`` callbacks.
+
+    With ``bar``, a tqdm bar on stderr (``leave=False``: it disappears when the image is done,
+    under the file bar). Otherwise lines on ``stream`` (stdout): one each time ``done`` reaches
+    another ``1 / lines`` of ``total``, never for the last batch (the file's own line follows),
+    so at most ``lines - 1`` per image and none for an image of one batch.
+    """
+
+    def __init__(self, name, bar=False, lines=10, stream=None, clock=None):
+        import sys
+        import time
+
+        self.name, self.use_bar, self.lines = name, bar, lines
+        self.stream = stream or sys.stdout
+        self.clock = clock or time.perf_counter
+        self.start = self.clock()
+        self.done, self.total, self.step, self.bar = 0, None, 0, None
+
+    def __call__(self, done, total):
+        if not 0 < done <= total or done <= self.done or self.total not in (None, total):
+            raise ValueError(f"Tile progress must grow to a fixed total: received "
+                             f"done={done}, total={total} after done={self.done}, "
+                             f"total={self.total}.")
+        self.total = total
+        if self.use_bar:
+            if self.bar is None:
+                import sys
+
+                from tqdm import tqdm
+
+                self.bar = tqdm(total=total, desc=self.name, unit="tile", leave=False,
+                                file=sys.stderr, dynamic_ncols=True)
+            self.bar.update(done - self.done)
+        else:
+            step = done * self.lines // total
+            if done < total and step > self.step:
+                self.step = step
+                elapsed = self.clock() - self.start
+                eta = elapsed / done * (total - done)
+                self.stream.write(f"  {self.name}: {done}/{total} tiles ({elapsed:.1f} s, "
+                                  f"ETA {eta:.1f} s)\n")
+                self.stream.flush()
+        self.done = done
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
 
 def _probe_multiple(tiled):
@@ -246,6 +315,18 @@ def main(argv):
             check_tiles(multiple)
         print(f"Loaded the SavedModel {model} ({meta.get('name', '?')}, x{scale}) in "
               f"{time.perf_counter() - start:.1f} s", flush=True)
+        if "tiles" in loaded.signatures:
+            batch = meta.get("batch_size")
+            if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+                batch = upscale.DEFAULT_BATCH_SIZE  # the tiled signature's default
+            network = upscale.TileNetwork(loaded.signatures["tiles"], batch_size=batch)
+        else:
+            print(f"note: {model} has no 'tiles' signature (it was exported before keras_gans "
+                  f"added it): each image runs in one call of its 'tiled' signature, so progress "
+                  f"is per file; re-export it (keras_gans.upscale.export_upscaler) for progress "
+                  f"over tiles", flush=True)
+    per_tile = isinstance(network, upscale.TileNetwork) or kind == "official"
+    bars = _tqdm_bars()
 
     make_output_dirs(targets)
     # The ETA's weights: tiles per file, from the headers (1 for a file that cannot be read).
@@ -258,9 +339,14 @@ def main(argv):
     def process(path, image, note):
         h, w, channels = image.shape
         per_plane = upscale.tile_count(h, w, tile_size, overlap, multiple)
-        out = upscale.upscale_float(network, image.astype("float32") / full_scale(image.dtype),
-                                    scale, tile_size=tile_size, overlap=overlap,
-                                    multiple=multiple)
+        tiles = TileProgress(os.path.basename(path), bar=bars) if per_tile else None
+        try:
+            out = upscale.upscale_float(network, image.astype("float32") / full_scale(image.dtype),
+                                        scale, tile_size=tile_size, overlap=overlap,
+                                        multiple=multiple, on_tiles=tiles)
+        finally:
+            if tiles is not None:
+                tiles.close()
         if outscale != scale:
             out = lanczos_resize(out, *output_size(h, w, outscale))
         planes = f"{per_plane} tile{'s' if per_plane > 1 else ''}" + (
