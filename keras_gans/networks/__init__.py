@@ -9,6 +9,8 @@ from keras_gans.networks.mlp import (
     mlp_discriminator,
     mlp_generator,
 )
+from keras_gans.networks.multiscale import multiscale_discriminator
+from keras_gans.networks.pix2pixhd import global_generator, local_enhancer, pix2pixhd_generator
 from keras_gans.networks.resnet import (
     sagan_discriminator,
     sagan_generator,
@@ -16,6 +18,7 @@ from keras_gans.networks.resnet import (
     sngan_generator,
 )
 from keras_gans.networks.seqgan import seqgan_discriminator, seqgan_generator, seqgan_oracle
+from keras_gans.networks.spade import spade_generator, style_encoder
 from keras_gans.networks.super_resolution import (
     msrresnet,
     rrdbnet,
@@ -31,13 +34,17 @@ __all__ = [
     "cgan_generator",
     "dcgan_discriminator",
     "dcgan_generator",
+    "global_generator",
     "goodfellow_discriminator",
     "goodfellow_generator",
+    "local_enhancer",
     "lsgan_discriminator",
     "lsgan_generator",
     "mlp_discriminator",
     "mlp_generator",
     "msrresnet",
+    "multiscale_discriminator",
+    "pix2pixhd_generator",
     "rrdbnet",
     "sagan_discriminator",
     "sagan_generator",
@@ -46,7 +53,9 @@ __all__ = [
     "seqgan_oracle",
     "sngan_discriminator",
     "sngan_generator",
+    "spade_generator",
     "srresnet",
+    "style_encoder",
     "unet_discriminator_sn",
     "vaegan_decoder",
     "vaegan_discriminator",

@@ -98,7 +98,7 @@ import keras
 from keras import layers, ops
 
 from keras_gans.networks.checks import check_int
-from keras_gans.networks.unet import check_spatial_shape, kernel_init, norm_layer, offset_seed
+from keras_gans.networks.unet import check_condition_shape, check_spatial_shape, kernel_init, norm_layer, offset_seed
 
 __all__ = ["ExcludePadAveragePooling2D", "multiscale_discriminator", "receptive_fields"]
 
@@ -263,13 +263,7 @@ def multiscale_discriminator(
     """
     _check_variant(variant)
     image_shape = check_spatial_shape(image_shape, "image_shape")
-    if condition_shape is not None:
-        condition_shape = check_spatial_shape(condition_shape, "condition_shape")
-        if condition_shape[:2] != image_shape[:2]:
-            raise ValueError(
-                f"condition_shape must have the height and width of image_shape "
-                f"{image_shape!r}; received condition_shape={condition_shape!r}."
-            )
+    condition_shape = check_condition_shape(image_shape, condition_shape)
     check_int(base_filters, "base_filters")
     check_int(num_layers, "num_layers", minimum=0 if variant == "pix2pixhd" else 1)
     check_int(num_scales, "num_scales")

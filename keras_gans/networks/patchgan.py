@@ -40,6 +40,7 @@ from keras import layers
 
 from keras_gans.networks.checks import check_int
 from keras_gans.networks.unet import (
+    check_condition_shape,
     check_normalization,
     check_spatial_shape,
     kernel_init,
@@ -97,13 +98,7 @@ def patchgan_discriminator(
         TensorShape([1, 30, 30, 1])
     """
     image_shape = check_spatial_shape(image_shape, "image_shape")
-    if condition_shape is not None:
-        condition_shape = check_spatial_shape(condition_shape, "condition_shape")
-        if condition_shape[:2] != image_shape[:2]:
-            raise ValueError(
-                f"condition_shape must have the height and width of image_shape "
-                f"{image_shape!r}; received condition_shape={condition_shape!r}."
-            )
+    condition_shape = check_condition_shape(image_shape, condition_shape)
     check_int(base_filters, "base_filters")
     check_int(num_layers, "num_layers", minimum=0)
     check_normalization(normalization)

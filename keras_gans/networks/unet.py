@@ -83,6 +83,20 @@ def check_spatial_shape(shape, what):
     return tuple(shape)
 
 
+def check_condition_shape(image_shape, condition_shape):
+    """``condition_shape`` checked (``check_spatial_shape``) to have ``image_shape``'s height
+    and width (a conditional discriminator concatenates the two on channels); None passes."""
+    if condition_shape is None:
+        return None
+    condition_shape = check_spatial_shape(condition_shape, "condition_shape")
+    if condition_shape[:2] != image_shape[:2]:
+        raise ValueError(
+            f"condition_shape must have the height and width of image_shape "
+            f"{image_shape!r}; received condition_shape={condition_shape!r}."
+        )
+    return condition_shape
+
+
 def offset_seed(seed, offset):
     return None if seed is None else seed + offset
 

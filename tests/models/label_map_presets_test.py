@@ -105,21 +105,14 @@ def test_gaugan_script_trains_and_serves_styles(run_zoo_script):
     assert c["images"].shape == (2, 32, 32, 3)
 
 
-def _tiny_batch(n=4, seed=0):
-    from keras_gans import data
-
-    ds = data.load("skimage_labels2photo", batch_size=n, image_size=32, photo_size=64, num_classes=8, seed=seed)
-    return {k: v.numpy() for k, v in next(iter(ds)).items()}
-
-
 def test_spade_networks_train_under_mirrored_strategy():
-    """GauGAN's real networks at tiny size (batch norm in every SPADE,
-    spectral norm, the style encoder) on two replicas: losses finite, every role's weights
-    move, the phases' update counts. (Replicas legitimately differ from one device here:
-    batch statistics and the power iteration are per replica. The equivalence check runs on
-    batch-norm-free networks in tests/models/semantic_test.py; the local enhancer's phases
-    run in the zoo script test above.)"""
-    from keras_gans import testing
+    """GauGAN's real networks at tiny size (batch norm in every SPADE, spectral norm, the
+    style encoder) on two replicas: losses finite, every role's weights move, the phases'
+    update counts. (Replicas legitimately differ from one device here: batch statistics and
+    the power iteration are per replica. The equivalence check runs on batch-norm-free
+    networks in tests/models/semantic_test.py.)"""
+    from keras_gans import data, testing
 
-    testing.run_mirrored_fit_check(lambda: presets.build("gaugan_tiny", seed=0), _tiny_batch(), steps=2,
-                                   batch_size=2)
+    ds = data.load("skimage_labels2photo", batch_size=4, image_size=32, photo_size=64, num_classes=8, seed=0)
+    batch = {k: v.numpy() for k, v in next(iter(ds)).items()}
+    testing.run_mirrored_fit_check(lambda: presets.build("gaugan_tiny", seed=0), batch, steps=1, batch_size=4)

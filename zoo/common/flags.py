@@ -74,3 +74,44 @@ def script_main(preset, output_dir, epochs=1, **defaults):
         print(f"Samples: {summary.get('grid')}\nSavedModel: {summary.get('export')}")
 
     run_app(main, user_errors=(TrainingDiverged,))
+
+
+def init_weights_callback(flag, path, load):
+    """A Keras callback that calls ``load(model, path)`` before the first step of a fresh run
+    (a resumed run keeps its own weights): ``--init_generator`` (ESRGAN from its PSNR run),
+    ``--init_global`` (pix2pixHD's enhancer from the 512p generator). ``flag`` names the flag
+    in the error for a missing file."""
+    import os
+
+    import keras
+
+    if not os.path.isfile(path):
+        raise ValueError(f"{flag}={path!r} is not a file.")
+
+    class InitWeights(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            if int(self.model.optimizers["generator"].iterations) == 0:
+                load(self.model, path)
+
+    return InitWeights()
+
+
+def train_and_save_generator(config, extra_callbacks, generator_of):
+    """Trains ``config`` (:func:`zoo.common.train_lib.run`), then writes
+    ``generator_of(model)``'s weights to ``<output_dir>/generator.weights.h5`` (what the
+    next stage's ``--init_*`` flag reads) and prints where everything went. Returns the exit
+    code (130 after an interrupt, as the shell's Ctrl-C)."""
+    import os
+
+    from keras_gans.callbacks import TrainingInterrupted
+    from zoo.common.train_lib import run
+
+    try:
+        summary = run(config, extra_callbacks=extra_callbacks)
+    except TrainingInterrupted as stop:
+        sys.stderr.write(f"{stop}\n")
+        return 130
+    path = os.path.join(config.output_dir, "generator.weights.h5")
+    generator_of(summary["model"]).save_weights(path)
+    print(f"Samples: {summary.get('grid')}\nGenerator weights: {path}\nSavedModel: {summary.get('export')}")
+    return None

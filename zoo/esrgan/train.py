@@ -12,12 +12,9 @@ generator of a PSNR-oriented run (its EMA when it keeps one), which every run wr
 The export is the tiled upscaler (float images in [0, 1], any size), as zoo.upscale writes.
 """
 
-import os
-import sys
-
 from absl import app, flags
 
-from zoo.common.flags import config_from_flags, define_flags
+from zoo.common.flags import config_from_flags, define_flags, init_weights_callback, train_and_save_generator
 
 define_flags(preset="rrdbnet_psnr", output_dir="runs/esrgan", epochs=1, grid_size=6)
 flags.DEFINE_string("init_generator", None, "A .weights.h5 file of the generator to start from (a PSNR-oriented "
@@ -28,8 +25,6 @@ def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
     from keras_gans import presets
-    from keras_gans.callbacks import TrainingInterrupted
-    from zoo.common.train_lib import run
 
     FLAGS = flags.FLAGS
     config = config_from_flags()
@@ -38,26 +33,9 @@ def main(argv):
                          f"{[n for n in presets.names() if presets.get(n)['data']['format'] == 'low_high']}.")
     extra = []
     if FLAGS.init_generator:
-        if not os.path.isfile(FLAGS.init_generator):
-            raise ValueError(f"--init_generator={FLAGS.init_generator!r} is not a file.")
-        import keras
-
-        class InitGenerator(keras.callbacks.Callback):
-            """Loads the PSNR-oriented generator before the first step of a fresh run."""
-
-            def on_train_begin(self, logs=None):
-                if int(self.model.optimizers["generator"].iterations) == 0:
-                    self.model.load_generator_weights(FLAGS.init_generator)
-
-        extra.append(InitGenerator())
-    try:
-        summary = run(config, extra_callbacks=extra)
-    except TrainingInterrupted as stop:
-        sys.stderr.write(f"{stop}\n")
-        return 130
-    path = os.path.join(config.output_dir, "generator.weights.h5")
-    summary["model"].serving_generator().save_weights(path)
-    print(f"Samples: {summary.get('grid')}\nGenerator weights: {path}\nSavedModel: {summary.get('export')}")
+        extra.append(init_weights_callback("--init_generator", FLAGS.init_generator,
+                                           lambda model, path: model.load_generator_weights(path)))
+    return train_and_save_generator(config, extra, lambda model: model.serving_generator())
 
 
 if __name__ == "__main__":

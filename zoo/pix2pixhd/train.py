@@ -17,12 +17,9 @@ Grids show rows of label map (colours) / output / target on held-out maps; the e
 label maps of any size (``labels``, ``instances``; tiles of the training size beyond it).
 """
 
-import os
-import sys
-
 from absl import app, flags
 
-from zoo.common.flags import config_from_flags, define_flags
+from zoo.common.flags import config_from_flags, define_flags, init_weights_callback, train_and_save_generator
 
 if __name__ == "__main__":
     define_flags(preset="pix2pixhd_small", output_dir="runs/pix2pixhd", epochs=1, grid_size=8)
@@ -34,9 +31,7 @@ def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
     from keras_gans import presets
-    from keras_gans.callbacks import TrainingInterrupted
     from keras_gans.networks.pix2pixhd import load_global_weights
-    from zoo.common.train_lib import run
 
     FLAGS = flags.FLAGS
     config = config_from_flags()
@@ -49,26 +44,9 @@ def main(argv):
         if not preset["networks"]["generator"][1].get("num_enhancers"):
             raise ValueError(f"--init_global starts a local enhancer from a global generator; preset "
                              f"{config.preset!r} has no enhancer (pix2pixhd_1024 has).")
-        if not os.path.isfile(FLAGS.init_global):
-            raise ValueError(f"--init_global={FLAGS.init_global!r} is not a file.")
-        import keras
-
-        class InitGlobal(keras.callbacks.Callback):
-            """Loads the trained global generator before the first step of a fresh run."""
-
-            def on_train_begin(self, logs=None):
-                if int(self.model.optimizers["generator"].iterations) == 0:
-                    load_global_weights(self.model.generator, FLAGS.init_global)
-
-        extra.append(InitGlobal())
-    try:
-        summary = run(config, extra_callbacks=extra)
-    except TrainingInterrupted as stop:
-        sys.stderr.write(f"{stop}\n")
-        return 130
-    path = os.path.join(config.output_dir, "generator.weights.h5")
-    summary["model"].generator.save_weights(path)
-    print(f"Samples: {summary.get('grid')}\nGenerator weights: {path}\nSavedModel: {summary.get('export')}")
+        extra.append(init_weights_callback("--init_global", FLAGS.init_global,
+                                           lambda model, path: load_global_weights(model.generator, path)))
+    return train_and_save_generator(config, extra, lambda model: model.generator)
 
 
 if __name__ == "__main__":
