@@ -57,7 +57,7 @@ OPTIONAL_DATA_KEYS = ("options",)
 # Latent formats: data["image_shape"] is the generator's; "paired" data (source, target)
 # gives the training crop's shape.
 LATENT_FORMATS = ("images", "labelled_images", "points")
-DATA_FORMATS = LATENT_FORMATS + ("paired", "unpaired", "low_high", "tokens", "label_map")
+DATA_FORMATS = LATENT_FORMATS + ("paired", "unpaired", "low_high", "tokens", "label_map", "multimodal")
 REQUIRED_ROLES = ("generator", "discriminator")
 
 # Image shapes (H, W, C) that presets of several families use.

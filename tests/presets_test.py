@@ -72,6 +72,8 @@ def test_every_preset_has_the_schema(name):
         assert data["image_shape"][:2] == networks["generator"][1]["image_shape"][:2]
     elif data["format"] == "low_high":  # the high-resolution patch; the networks take any size
         assert data["image_shape"][0] % preset["model"]["scale"] == 0
+    elif data["format"] == "multimodal":  # PoE-GAN's builders take the side length
+        assert data["image_shape"] == (networks["generator"][1]["image_size"],) * 2 + (3,)
     elif data["format"] == "label_map":  # the generator's input is the encoded map at the image size
         generator_input = networks["generator"][1].get("input_shape") or networks["generator"][1]["label_shape"]
         channels = preset["model"]["num_classes"] + int(preset["model"]["instance_edges"])
@@ -88,6 +90,8 @@ def test_every_preset_has_the_schema(name):
         assert data["format"] == "low_high"
     elif preset["model_class"] == "SemanticSynthesis":
         assert data["format"] == "label_map"
+    elif preset["model_class"] == "MultimodalSynthesis":
+        assert data["format"] == "multimodal"
     elif preset["model_class"] == "UnpairedTranslation":
         assert data["format"] == "unpaired"
         assert networks["generator_ba"][1]["image_shape"] == data["image_shape"]

@@ -1364,6 +1364,10 @@ def route(name, split=None):
         return Route(label_maps.load_label_maps, label_maps.label_map_info, _no_numpy)
     if label_maps.onehot_base(name) is not None:
         return Route(label_maps.load_onehot, label_maps.onehot_info, _no_numpy)
+    from keras_gans.data import multimodal
+
+    if multimodal.multimodal_base(name) is not None:
+        return Route(multimodal.load_named, multimodal.info_named, _no_numpy)
     m = _PAIR_RE.match(name)
     if m and m.group("base") in CLASS_NAMES:
         return Route(load_unpaired, unpaired_info, _no_numpy)
