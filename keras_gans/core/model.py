@@ -490,3 +490,11 @@ def checked_images(images, what="images"):
         f"{what} must be in [-1, 1] (uint8-scaled pixels? use x / 127.5 - 1); received values up to", largest])
     with tf.control_dependencies([check]):
         return tf.identity(images)
+
+
+def non_negative_weight(name, value):
+    """``value`` as a float after checking it is a non-negative number (a loss term's weight);
+    a ``ValueError`` naming ``name`` otherwise."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+        raise ValueError(f"{name} must be a non-negative number; received {value!r}.")
+    return float(value)

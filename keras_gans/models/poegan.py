@@ -59,7 +59,7 @@ import tensorflow as tf
 
 from keras_gans import losses as losses_lib
 from keras_gans.core.distributed import replica_loss
-from keras_gans.core.model import AdversarialModel, checked_images
+from keras_gans.core.model import AdversarialModel, checked_images, non_negative_weight
 from keras_gans.core.phases import Phase, PhaseOutput
 from keras_gans.data import label_maps
 from keras_gans.data.multimodal import (  # noqa: F401  (re-exported)
@@ -75,11 +75,6 @@ from keras_gans.networks.poegan import MODALITIES, generator_with_kl, poegan_dis
 
 __all__ = ["MultimodalSynthesis", "MODALITIES", "PALETTE", "VOCABULARY", "build", "describe_colours",
            "tokenize", "add_sketch_and_caption", "load_multimodal"]
-
-def _weight(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-        raise ValueError(f"{name} must be a non-negative number; received {value!r}.")
-    return float(value)
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
@@ -116,9 +111,9 @@ class MultimodalSynthesis(AdversarialModel):
             raise ValueError(f"modality_dropout must be in [0, 1]; received {modality_dropout!r}.")
         super().__init__({"generator": generator, "discriminator": discriminator}, **kwargs)
         self.num_classes = num_classes
-        self.adversarial_weight = _weight("adversarial_weight", adversarial_weight)
-        self.discriminator_weight = _weight("discriminator_weight", discriminator_weight)
-        self.kl_weight = _weight("kl_weight", kl_weight)
+        self.adversarial_weight = non_negative_weight("adversarial_weight", adversarial_weight)
+        self.discriminator_weight = non_negative_weight("discriminator_weight", discriminator_weight)
+        self.kl_weight = non_negative_weight("kl_weight", kl_weight)
         self.modality_dropout = float(modality_dropout)
         if len(generator.inputs) < 6 or len(generator.outputs) != 1:
             raise ValueError("The generator must take [segmap, sketch, style, tokens, presence, eps_global, "

@@ -53,7 +53,7 @@ import tensorflow as tf
 from keras_gans import losses as losses_lib
 from keras_gans import tiling
 from keras_gans.core.distributed import replica_loss
-from keras_gans.core.model import AdversarialModel, checked_images
+from keras_gans.core.model import AdversarialModel, checked_images, non_negative_weight
 from keras_gans.core.phases import Phase, PhaseOutput
 from keras_gans.data import label_maps
 from keras_gans.grids import interleave, label_colors
@@ -65,12 +65,6 @@ from keras_gans.networks.spade import reparameterize
 __all__ = ["SemanticSynthesis", "SCALE_REDUCTIONS"]
 
 SCALE_REDUCTIONS = ("sum", "mean")
-
-
-def _weight(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-        raise ValueError(f"{name} must be a non-negative number; received {value!r}.")
-    return float(value)
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
@@ -124,13 +118,13 @@ class SemanticSynthesis(AdversarialModel):
                              f"{num_classes!r}.")
         if scale_reduction not in SCALE_REDUCTIONS:
             raise ValueError(f"scale_reduction must be one of {SCALE_REDUCTIONS}; received {scale_reduction!r}.")
-        self.adversarial_weight = _weight("adversarial_weight", adversarial_weight)
-        self.discriminator_weight = _weight("discriminator_weight", discriminator_weight)
-        self.feature_matching_weight = _weight("feature_matching_weight", feature_matching_weight)
-        self.perceptual_weight = _weight("perceptual_weight", perceptual_weight) if perceptual is not None else 0.0
-        self.kl_weight = _weight("kl_weight", kl_weight)
+        self.adversarial_weight = non_negative_weight("adversarial_weight", adversarial_weight)
+        self.discriminator_weight = non_negative_weight("discriminator_weight", discriminator_weight)
+        self.feature_matching_weight = non_negative_weight("feature_matching_weight", feature_matching_weight)
+        self.perceptual_weight = non_negative_weight("perceptual_weight", perceptual_weight) if perceptual is not None else 0.0
+        self.kl_weight = non_negative_weight("kl_weight", kl_weight)
         self.feature_matching_layer_weight = (None if feature_matching_layer_weight is None else
-                                              _weight("feature_matching_layer_weight",
+                                              non_negative_weight("feature_matching_layer_weight",
                                                       feature_matching_layer_weight))
         networks = {"generator": generator, "discriminator": discriminator}
         if perceptual is not None:

@@ -7,17 +7,11 @@ import tensorflow as tf
 from keras_gans import losses as losses_lib
 from keras_gans import upscale
 from keras_gans.core.distributed import replica_loss
-from keras_gans.core.model import AdversarialModel, checked_images
+from keras_gans.core.model import AdversarialModel, checked_images, non_negative_weight
 from keras_gans.core.phases import Phase, PhaseOutput
 from keras_gans.grids import interleave
 from keras_gans.losses import perceptual as perceptual_lib
 from keras_gans.losses import reconstruction
-
-
-def _weight(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-        raise ValueError(f"{name} must be a non-negative number; received {value!r}.")
-    return float(value)
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
@@ -73,10 +67,10 @@ class SuperResolution(AdversarialModel):
                  pixel_weight=1.0, perceptual_weight=0.0, perceptual_layer_weights=None,
                  perceptual_criterion="l1", perceptual_feature_scale=1.0, adversarial_weight=0.0,
                  sharpened_targets=False, scale=4, ema_decay=None, **kwargs):
-        self.pixel_weight = _weight("pixel_weight", pixel_weight)
-        self.perceptual_weight = _weight("perceptual_weight", perceptual_weight)
-        self.adversarial_weight = _weight("adversarial_weight", adversarial_weight)
-        self.perceptual_feature_scale = _weight("perceptual_feature_scale", perceptual_feature_scale)
+        self.pixel_weight = non_negative_weight("pixel_weight", pixel_weight)
+        self.perceptual_weight = non_negative_weight("perceptual_weight", perceptual_weight)
+        self.adversarial_weight = non_negative_weight("adversarial_weight", adversarial_weight)
+        self.perceptual_feature_scale = non_negative_weight("perceptual_feature_scale", perceptual_feature_scale)
         if self.perceptual_weight and perceptual is None:
             raise ValueError(f"perceptual_weight={perceptual_weight} needs a perceptual feature network.")
         if not (self.pixel_weight or self.perceptual_weight or self.adversarial_weight):
