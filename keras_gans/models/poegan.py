@@ -71,7 +71,7 @@ from keras_gans.data.multimodal import (  # noqa: F401  (re-exported)
     tokenize,
 )
 from keras_gans.grids import interleave, label_colors
-from keras_gans.networks.poegan import MODALITIES, generator_with_kl, poegan_discriminator, poegan_generator
+from keras_gans.networks.poegan import MODALITIES, generator_with_kl
 
 __all__ = ["MultimodalSynthesis", "MODALITIES", "PALETTE", "VOCABULARY", "build", "describe_colours",
            "tokenize", "add_sketch_and_caption", "load_multimodal"]

@@ -92,13 +92,21 @@ the normalised convolutions at each of the 2 scales; it has as many non-trainabl
 ``vector_u`` entries.)
 """
 
-import math
 
 import keras
 from keras import layers, ops
 
 from keras_gans.networks.checks import check_int
-from keras_gans.networks.unet import check_condition_shape, check_spatial_shape, kernel_init, norm_layer, offset_seed
+from keras_gans.layers.spade import xavier_normal
+from keras_gans.networks.unet import (
+    check_condition_shape,
+    check_spatial_shape,
+    conditional_inputs,
+    kernel_init,
+    norm_layer,
+    offset_seed,
+    torch_bias_init,
+)
 
 __all__ = ["ExcludePadAveragePooling2D", "multiscale_discriminator", "receptive_fields"]
 
@@ -287,22 +295,10 @@ def multiscale_discriminator(
 
     def initializers(fan_in, fan_out, offset):
         if variant == "spade":  # init_weights("xavier", 0.02): xavier_normal_(gain=0.02)
-            kernel = keras.initializers.VarianceScaling(
-                0.02**2, "fan_avg", "untruncated_normal", seed=offset_seed(seed, offset)
-            )
-            return kernel, "zeros"
-        bound = 1.0 / math.sqrt(fan_in)  # weights_init leaves PyTorch's default bias
-        bias = keras.initializers.RandomUniform(-bound, bound, seed=offset_seed(seed, offset + 500))
-        return kernel_init(seed, offset), bias
+            return xavier_normal(0.02, seed=offset_seed(seed, offset)), "zeros"
+        return kernel_init(seed, offset), torch_bias_init(fan_in, offset_seed(seed, offset + 500))
 
-    images = keras.Input(image_shape, name="images")
-    if condition_shape is None:
-        inputs = images
-        x = images
-    else:
-        conditions = keras.Input(condition_shape, name="conditions")
-        inputs = [conditions, images]
-        x = layers.Concatenate(axis=-1, name="concat")([conditions, images])
+    inputs, x = conditional_inputs(image_shape, condition_shape)
 
     outputs = []
     for scale in range(num_scales):

@@ -41,6 +41,7 @@ from keras import layers
 from keras_gans.networks.checks import check_int
 from keras_gans.networks.unet import (
     check_condition_shape,
+    conditional_inputs,
     check_normalization,
     check_spatial_shape,
     kernel_init,
@@ -110,14 +111,7 @@ def patchgan_discriminator(
             )
 
     use_bias = normalization == "instance"
-    images = keras.Input(image_shape, name="images")
-    if condition_shape is None:
-        inputs = images
-        x = images
-    else:
-        conditions = keras.Input(condition_shape, name="conditions")
-        inputs = [conditions, images]
-        x = layers.Concatenate(axis=-1, name="concat")([conditions, images])
+    inputs, x = conditional_inputs(image_shape, condition_shape)
 
     # (filters, stride, bias, normalised) per convolution, the logits last.
     plan = [(base_filters, 2, True, False)]

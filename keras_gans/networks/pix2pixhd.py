@@ -70,7 +70,6 @@ instance-edge channel = 36 input channels, 3 output channels, instance norm, all
   enhancer's own.
 """
 
-import math
 
 import keras
 from keras import layers
@@ -78,7 +77,7 @@ from keras import layers
 from keras_gans.networks.checks import check_int
 from keras_gans.networks.cyclegan import ReflectionPadding2D
 from keras_gans.networks.multiscale import ExcludePadAveragePooling2D
-from keras_gans.networks.unet import check_spatial_shape, kernel_init, norm_layer, offset_seed
+from keras_gans.networks.unet import check_spatial_shape, kernel_init, norm_layer, offset_seed, torch_bias_init
 
 __all__ = [
     "GLOBAL_PREFIX",
@@ -152,9 +151,7 @@ class _Layers:
 
 
 def _torch_bias_init(fan_in, seed, offset):
-    """PyTorch's default convolution bias: uniform in +-1/sqrt(fan_in)."""
-    bound = 1.0 / math.sqrt(fan_in)
-    return keras.initializers.RandomUniform(-bound, bound, seed=offset_seed(seed, 50_000 + offset))
+    return torch_bias_init(fan_in, offset_seed(seed, 50_000 + offset))
 
 
 def _stem(L, x, filters, offset):

@@ -86,6 +86,7 @@ from keras import layers
 from keras_gans.layers.pixel_shuffle import PixelShuffle, PixelUnshuffle
 from keras_gans.layers.resize import BilinearUpsampling
 from keras_gans.networks.checks import check_int
+from keras_gans.networks.unet import torch_bias_init
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -114,10 +115,9 @@ def _kaiming_normal(seeds, scale=1.0):
 def _torch_default(seeds, fan_in):
     """PyTorch's default ``Conv2d`` / ``Linear`` init: kaiming_uniform(a=sqrt(5)) on the weight
     (uniform +-1/sqrt(fan_in)) and uniform +-1/sqrt(fan_in) on the bias."""
-    bound = 1.0 / math.sqrt(fan_in)
     return (
         keras.initializers.VarianceScaling(1.0 / 3.0, "fan_in", "uniform", seed=seeds()),
-        keras.initializers.RandomUniform(-bound, bound, seed=seeds()),
+        torch_bias_init(fan_in, seeds()),
     )
 
 

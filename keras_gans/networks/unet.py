@@ -47,6 +47,8 @@ Parameter count at the paper's configuration (``unet_256``: 256x256x3 -> 3 chann
 official code.
 """
 
+import math
+
 import keras
 from keras import layers
 
@@ -103,6 +105,23 @@ def offset_seed(seed, offset):
 
 def kernel_init(seed, offset):
     return keras.initializers.RandomNormal(0.0, 0.02, seed=offset_seed(seed, offset))
+
+
+def torch_bias_init(fan_in, seed):
+    """PyTorch's default convolution / linear bias: uniform in +-1/sqrt(fan_in) (what the
+    official codes keep when their ``weights_init`` only redraws the kernels)."""
+    bound = 1.0 / math.sqrt(fan_in)
+    return keras.initializers.RandomUniform(-bound, bound, seed=seed)
+
+
+def conditional_inputs(image_shape, condition_shape):
+    """``(inputs, x)`` of a (conditional) discriminator: ``images`` alone, or ``[conditions,
+    images]`` concatenated on channels, condition first (``torch.cat((label, image), 1)``)."""
+    images = keras.Input(image_shape, name="images")
+    if condition_shape is None:
+        return images, images
+    conditions = keras.Input(condition_shape, name="conditions")
+    return [conditions, images], layers.Concatenate(axis=-1, name="concat")([conditions, images])
 
 
 def norm_layer(normalization, name, seed, offset):
