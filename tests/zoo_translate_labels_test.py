@@ -20,7 +20,12 @@ import tensorflow as tf
 from PIL import Image
 
 from keras_gans import presets
+from keras_gans.data.label_maps import encode_label_map
 from keras_gans.export import export_model
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "networks"))
+import torch  # noqa: E402
+import torch_pix2pixhd_reference as ref  # noqa: E402  (tests/networks/torch_pix2pixhd_reference.py)
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
@@ -30,6 +35,10 @@ _CHILD = r"""
 import contextlib, io, json, sys
 from zoo import translate
 from zoo.common import cli
+from keras_gans.networks import convert_translation
+
+# A stand-in for a released checkpoint, at the size of pix2pixhd_tiny (the real ones are GBs).
+convert_translation.OFFICIAL_MODELS["tiny_pretrained"] = ("pix2pixhd_tiny", "pix2pixhd")
 
 translate.define_flags()
 results = []
@@ -148,6 +157,10 @@ def setup(tmp_path_factory):
                   "--overlap=4", "--seed=5"],
         "dont_care": [p, f"--input={root / 'ade.png'}", f"--output={root / 'ade_out.png'}",
                       "--dont_care=0"],
+        # The authors' state dict (keys model.1.weight, ...), converted on the fly and kept.
+        "released": ["--model=tiny_pretrained", f"--weights={root / 'latest_net_G.pth'}",
+                     f"--input={maps / 'a.png'}", f"--output={root / 'released.png'}",
+                     f"--export_dir={root / 'released_export'}"],
     }
     errors = [
         ([g, f"--input={maps}", "--direction=a_to_b", *never],
@@ -168,12 +181,21 @@ def setup(tmp_path_factory):
         ([g, f"--input={maps}", f"--instances={inst / 'a.png'}", *never],
          "is one file but --input has 5 label maps"),
         ([g, f"--input={maps}", "--dont_care=70000", *never], "--dont_care must be a label value"),
+        (["--model=tiny_pretrained", f"--input={maps}", *never],
+         "--weights is required for the released model tiny_pretrained: the authors' latest_net_G.pth"),
+        ([p, f"--input={maps}", f"--weights={root / 'latest_net_G.pth'}", *never],
+         "--weights is for a released --model (ade20k_pretrained, cityscapes_pretrained, coco_pretrained, "
+         "label2city_1024p, tiny_pretrained); --model="),
         ([p, f"--input={maps / 'a.png'}", "--tile_size=18", "--overlap=2",
           f"--output={root / 'out_18'}"],
          "The model cannot run tiles of --tile_size=18 pixels (it returned 20-pixel tiles): its "
          "generator needs sides that are multiples of its downsampling factor (its training size 32 "
          "is one); pick another --tile_size."),
     ]
+    torch.manual_seed(0)
+    released = ref.GlobalGenerator(CLASSES + 1, 3, 4, 2, 1, "instance")  # pix2pixhd_tiny's G
+    ref.randomize_(released, seed=1)
+    torch.save(released.state_dict(), root / "latest_net_G.pth")
     argvs = list(runs.values()) + [argv for argv, _ in errors]
     child = subprocess.Popen([sys.executable, "-c", _CHILD, json.dumps(argvs)], cwd=REPO,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
@@ -200,6 +222,14 @@ def setup(tmp_path_factory):
         "dont_care": _pixels(p_sigs["serving_default"](labels=t(remapped), instances=t(remapped),
                                                        seed=seed(0))),
     }
+    # The released model's output: the torch network itself on the encoded map (one-hot + the
+    # edges of the map as its own instance map, the command's rule without --instances).
+    a = labels["a"][None, ..., None]
+    encoded = np.asarray(encode_label_map(a, CLASSES, a)).transpose(0, 3, 1, 2)
+    released.eval()
+    with torch.no_grad():
+        y = released(torch.from_numpy(np.ascontiguousarray(encoded))).numpy().transpose(0, 2, 3, 1)
+    expected["released"] = (np.clip((y[0] + 1) / 2, 0, 1) * 255).round().astype(np.int64)
     out, err = child.communicate(timeout=600)
     assert child.returncode == 0, err[-3000:]
     results = json.loads(out.strip().splitlines()[-1])
@@ -286,3 +316,15 @@ def test_flag_errors_are_one_line(setup):
         assert rc == 2 and len(lines) == 1 and lines[0].startswith("error: ") \
             and message in lines[0], (message, rc, err)
     assert not (setup["root"] / "never").exists()
+
+
+def test_a_released_checkpoint_is_converted_and_served(setup):
+    """``--model=<released name> --weights=latest_net_G.pth``: the authors' state dict becomes a
+    SavedModel (kept with --export_dir) whose output is the PyTorch network's."""
+    root = setup["root"]
+    rc, out, err = setup["runs"]["released"]
+    assert rc == 0 and err.strip() == "", err[-3000:]
+    assert out.splitlines()[0].startswith(f"Converted tiny_pretrained from {root / 'latest_net_G.pth'} into "
+                                          f"the SavedModel {root / 'released_export' / '1'} in ")
+    _close(_read(root / "released.png"), setup["expected"]["released"], "released")
+    assert (root / "released_export" / "1" / "saved_model.pb").is_file()

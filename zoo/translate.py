@@ -17,13 +17,20 @@ an exported label-to-image model (pix2pixHD, GauGAN: ``"task": "label_to_image"`
     # the style of one photo (models with the style encoder)
     python -m zoo.translate --model=runs/gaugan/saved_model --input=annotations/ \\
         --output=out/ --dont_care=0 [--seed=7 | --style=sunset.jpg]
+    # the authors' released checkpoints, converted on the fly (keep the SavedModel with
+    # --export_dir): pix2pixHD's label2city_1024p, SPADE's ade20k / coco / cityscapes_pretrained
+    python -m zoo.translate --model=ade20k_pretrained \
+        --weights=checkpoints/ade20k_pretrained/latest_net_G.pth --input=annotations/ \
+        --output=out/ --dont_care=0 [--export_dir=runs/ade20k_pretrained]
 
 Model. ``--model`` is the path of the SavedModel that ``keras_gans.export.export_model``
 writes for a ``PairedTranslation`` or ``UnpairedTranslation`` (what ``zoo.pix2pix.train`` and
 ``zoo.cyclegan.train`` export), or for a ``SemanticSynthesis`` (``zoo.pix2pixhd.train``,
 ``zoo.gaugan.train``): a version directory holding ``saved_model.pb`` and
 ``assets.extra/keras_gans.json``, or the base directory of numbered versions (the highest is
-used). Its metadata's ``"task"`` must be ``"image_to_image"`` or ``"label_to_image"``; a
+used), or the name of a released checkpoint (``keras_gans.networks.convert_translation.
+OFFICIAL_MODELS``) with ``--weights``: the preset it fits is built, the state dict loaded by
+the official key names and exported first. Its metadata's ``"task"`` must be ``"image_to_image"`` or ``"label_to_image"``; a
 super-resolution export is refused with a pointer to ``python -m zoo.upscale``. The model runs
 from the SavedModel's signatures alone (no model code), as a serving client would run it.
 
@@ -142,7 +149,16 @@ _EXPORT_NEEDS = ("an image-to-image SavedModel is a directory with saved_model.p
 
 def define_flags():
     flags.DEFINE_string("model", None, "Path of an exported image-to-image or label-to-image "
-                        "SavedModel (version or base directory).")
+                        "SavedModel (version or base directory), or the name of a released "
+                        "pix2pixHD / SPADE checkpoint (label2city_1024p, ade20k_pretrained, "
+                        "coco_pretrained, cityscapes_pretrained) with --weights.")
+    flags.DEFINE_string("weights", None, "With a released --model: its generator checkpoint "
+                        "(the authors' latest_net_G.pth).")
+    flags.DEFINE_string("encoder_weights", None, "With a released SPADE --model trained with "
+                        "its style encoder: latest_net_E.pth.")
+    flags.DEFINE_string("export_dir", None, "With a released --model: write the converted "
+                        "SavedModel here (then pass it as --model next time); default a "
+                        "temporary directory, removed at the end.")
     define_file_flags("<stem>_<direction>.png, <stem>_translated.png or <stem>_synthesized.png")
     flags.DEFINE_string("direction", None, "For exports with directions (CycleGAN): a_to_b "
                         "(default) or b_to_a.")
@@ -165,6 +181,32 @@ def define_flags():
 
 
 # ------------------------------------------------------------------------------ the model
+def export_released(name, official_models):
+    """Converts the released checkpoint ``--weights`` of ``name`` into a SavedModel
+    (``--export_dir`` or a temporary directory) and returns its base directory."""
+    import tempfile
+
+    for flag in ("weights", "encoder_weights"):
+        path = FLAGS[flag].value
+        if flag == "weights" and not path:
+            raise ValueError(f"--weights is required for the released model {name}: the authors' "
+                             f"latest_net_G.pth (to use a SavedModel directory named {name!r}, pass "
+                             f"./{name}).")
+        if path and not os.path.isfile(path):
+            raise FileNotFoundError(f"--{flag}={path!r}: no such file (download {name} from its "
+                                    f"authors' release).")
+    from keras_gans.export import export_model
+    from keras_gans.networks.convert_translation import build_official
+
+    start = time.perf_counter()
+    model = build_official(name, FLAGS.weights, FLAGS.encoder_weights, official_models)
+    base = FLAGS.export_dir or tempfile.mkdtemp(prefix=f"{name}_")
+    version = export_model(model, base)
+    print(f"Converted {name} from {FLAGS.weights} into the SavedModel {version} in "
+          f"{time.perf_counter() - start:.1f} s", flush=True)
+    return base
+
+
 def resolve_export(path):
     """``(version_dir, metadata, where)`` of the image-to-image export at ``path``."""
     if not os.path.isdir(path):
@@ -574,7 +616,27 @@ def main(argv):
     for name in ("model", "input"):
         if not FLAGS[name].value:
             raise ValueError(f"--{name} is required.")
-    version, meta, where = resolve_export(FLAGS.model)
+    from keras_gans.networks import convert_translation
+
+    released = convert_translation.OFFICIAL_MODELS
+    if FLAGS.model not in released:
+        for flag in ("weights", "encoder_weights", "export_dir"):
+            if FLAGS[flag].value:
+                raise ValueError(f"--{flag} is for a released --model ({', '.join(sorted(released))}); "
+                                 f"--model={FLAGS.model!r} is a SavedModel path: drop --{flag}.")
+        return translate(FLAGS.model)
+    base = export_released(FLAGS.model, released)
+    try:
+        return translate(base)
+    finally:
+        if not FLAGS.export_dir:
+            import shutil
+
+            shutil.rmtree(base, ignore_errors=True)
+
+
+def translate(model_path):
+    version, meta, where = resolve_export(model_path)
     tile_size, overlap, seed = check_tiles_and_seed()
     if meta.get("task") == "label_to_image":
         return synthesize(version, meta, where, tile_size, overlap, seed)

@@ -100,8 +100,15 @@ def _same_slot(variable):
     return _Slot(variable, tuple(variable.shape), lambda a: a)
 
 
+def _transposed_kernel_slot(kernel):
+    kh, kw, o, i = kernel.shape  # Keras Conv2DTranspose: (kh, kw, out, in); torch: (in, out, kh, kw)
+    return _Slot(kernel, (i, o, kh, kw), lambda a: np.transpose(a, (2, 3, 1, 0)))
+
+
 def _kernel_and_bias(layer):
-    if isinstance(layer, layers.Conv2D):
+    if isinstance(layer, layers.Conv2DTranspose):
+        slots = {"weight": _transposed_kernel_slot(layer.kernel)}
+    elif isinstance(layer, layers.Conv2D):
         slots = {"weight": _conv_kernel_slot(layer.kernel)}
     elif isinstance(layer, layers.Dense):
         slots = {"weight": _dense_kernel_slot(layer.kernel)}
@@ -192,12 +199,32 @@ def _describe(items, what, fmt):
     return f"{len(items)} {head}; the first: {fmt(items[0])}{tail}"
 
 
-def load_state_dict(model, state_dict, strict=True, spectral_norm="weight_orig"):
+def _converted_layers(model):
+    """Keras layer path -> (layer, slots) for every layer with weights: a top-level layer by its
+    name; the sub-layers of a composite layer with no rule of its own (e.g.
+    :class:`keras_gans.layers.spade.SPADE`) as ``"<layer>/<sub-layer>"``."""
+    out = {}
+    for layer in model.layers:
+        if not layer.weights:
+            continue
+        slots = _layer_slots(layer)
+        subs = [] if slots is not None else [
+            sub for sub in layer._flatten_layers(include_self=False, recursive=False) if sub.weights]
+        if slots is None and subs and sum(len(sub.weights) for sub in subs) == len(layer.weights):
+            for sub in subs:
+                out[f"{layer.name}/{sub.name}"] = (sub, _layer_slots(sub))
+        else:
+            out[layer.name] = (layer, slots)
+    return out
+
+
+def load_state_dict(model, state_dict, strict=True, spectral_norm="weight_orig", rename=None):
     """Assigns a PyTorch ``state_dict`` to ``model`` by the naming rule (module docstring).
 
     Args:
         model: a Keras model whose layer names are the PyTorch module paths with ``.`` -> ``_``
-            (the builders of :mod:`keras_gans.networks.super_resolution`).
+            (the builders of :mod:`keras_gans.networks.super_resolution`), or any model with a
+            ``rename``.
         state_dict: mapping PyTorch key -> array in PyTorch layout (NumPy arrays; anything
             ``np.asarray`` accepts). Unwrap ``params_ema`` / ``params`` first
             (:func:`read_checkpoint` / :func:`unwrap_checkpoint` do).
@@ -205,6 +232,10 @@ def load_state_dict(model, state_dict, strict=True, spectral_norm="weight_orig")
             BN statistic, spectral-norm ``vector_u``) gets no value.
         spectral_norm: ``"weight_orig"`` (default: the unnormalised weight into the kernel) or
             ``"eval"`` (PyTorch's eval-mode ``weight_orig / sigma``; needs ``weight_v``).
+        rename: PyTorch module path (the key without its last part) -> Keras layer path, or
+            None for a module with no Keras layer; a sub-layer of a composite layer is
+            ``"<layer>/<sub-layer>"``. None: the naming rule (``.`` -> ``_``).
+            :mod:`keras_gans.networks.convert_translation` has the rules of pix2pixHD and SPADE.
 
     Returns:
         :class:`LoadResult` ``(missing_keys, unexpected_keys)``; both empty after a strict load.
@@ -226,10 +257,8 @@ def load_state_dict(model, state_dict, strict=True, spectral_norm="weight_orig")
             raise ValueError(f"state_dict is wrapped in {wrapper!r}; unwrap it first "
                              "(read_checkpoint / unwrap_checkpoint pick params_ema, else params).")
 
-    by_name = {}
-    for layer in model.layers:
-        if layer.weights:
-            by_name[layer.name] = (layer, _layer_slots(layer))
+    by_name = _converted_layers(model)
+    to_keras = (lambda prefix: prefix.replace(".", "_")) if rename is None else rename
 
     assignments = []  # (variable, keras value)
     filled = set()  # id(variable)
@@ -237,11 +266,13 @@ def load_state_dict(model, state_dict, strict=True, spectral_norm="weight_orig")
     unexpected, mismatched = [], []
     for key, value in state_dict.items():
         prefix, _, suffix = key.rpartition(".")
-        entry = by_name.get(prefix.replace(".", "_")) if prefix else None
+        target = to_keras(prefix) if prefix else None
+        entry = by_name.get(target) if target else None
         slot = entry[1].get(suffix) if entry is not None and entry[1] is not None else None
         if slot is None:
             if entry is None:
-                why = f"no Keras layer named {prefix.replace('.', '_')!r}"
+                why = (f"no Keras layer named {target!r}" if target else
+                       f"module {prefix!r} has no Keras layer")
             elif entry[1] is None:
                 why = (f"layer {entry[0].name!r} ({type(entry[0]).__name__}) has no conversion "
                        "rule")
@@ -260,18 +291,23 @@ def load_state_dict(model, state_dict, strict=True, spectral_norm="weight_orig")
             filled.add(id(slot.variable))
 
     known = _module_prefixes(state_dict)
+    if rename is None:
+        guess = lambda name: _guess_torch_prefix(name, known)  # noqa: E731
+    else:
+        inverse = {to_keras(p): p for p in known}
+        guess = lambda name: inverse.get(name, f"<the module of Keras layer {name}>")  # noqa: E731
     missing = []  # (guessed key, keras weight path, expected torch shape)
     for name, (layer, slots) in by_name.items():
         if slots is None:
             for var in layer.weights:
                 if id(var) not in filled:
-                    missing.append((f"{_guess_torch_prefix(name, known)}.{var.name}",
+                    missing.append((f"{guess(name)}.{var.name}",
                                     f"{name}/{var.name} ({type(layer).__name__}: no conversion "
                                     "rule)", tuple(var.shape)))
             continue
         for suffix, slot in slots.items():
             if slot.variable is not None and id(slot.variable) not in filled:
-                missing.append((f"{_guess_torch_prefix(name, known)}.{suffix}",
+                missing.append((f"{guess(name)}.{suffix}",
                                 f"{name}/{slot.variable.name}", slot.torch_shape))
 
     if spectral_norm == "eval" and not mismatched:  # mis-shaped keys are reported first, below

@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 import torch_pix2pixhd_reference as ref  # tests/networks/torch_pix2pixhd_reference.py
+from keras_gans.networks.convert_translation import load_pix2pixhd, load_spade
 from keras_gans.networks.multiscale import (
     ExcludePadAveragePooling2D,
     multiscale_discriminator,
@@ -74,125 +75,13 @@ def assert_close(actual, expected, what="", rtol=1e-5):
 # --------------------------------------------------------------------------------------
 
 
-@torch.no_grad()
-def _copy_conv(m, layer):
-    """Conv2d ``[out, in, kh, kw]`` and ConvTranspose2d ``[in, out, kh, kw]`` both become the
-    Keras kernel by the permutation (2, 3, 1, 0); no spatial flip."""
-    if isinstance(layer, keras.layers.SpectralNormalization):
-        raise TypeError("use _copy_spectral for spectrally normalised layers")
-    assert isinstance(layer, keras.layers.Conv2DTranspose) == isinstance(m, nn.ConvTranspose2d)
-    layer.kernel.assign(m.weight.numpy().transpose(2, 3, 1, 0))
-    assert layer.use_bias == (m.bias is not None), layer.name
-    if m.bias is not None:
-        layer.bias.assign(m.bias.numpy())
-
-
-@torch.no_grad()
-def _copy_bn(m, layer):
-    for target, source in ((layer.gamma, m.weight), (layer.beta, m.bias),
-                           (layer.moving_mean, m.running_mean),
-                           (layer.moving_variance, m.running_var)):
-        target.assign(source.numpy())
-
-
-@torch.no_grad()
-def _normalised_weight(m):
-    """What the spectrally normalised conv uses in eval mode: ``weight_orig / (u . W v)`` with
-    the stored u and v (no power iteration)."""
-    w = m.weight_orig
-    sigma = torch.dot(m.weight_u, w.reshape(w.shape[0], -1) @ m.weight_v)
-    return w / sigma
-
-
-@torch.no_grad()
-def _copy_spectral(m, wrapper, mode):
-    """``mode="eval"``: the kernel gets the normalised weight (Keras' eval-mode kernel).
-    ``mode="train"``: the kernel gets ``weight_orig`` and ``vector_u`` torch's ``u``, so that one
-    training-mode forward of each does the same power iteration."""
-    inner = wrapper.layer
-    assert inner.use_bias == (m.bias is not None), wrapper.name
-    w = _normalised_weight(m) if mode == "eval" else m.weight_orig
-    inner.kernel.assign(w.numpy().transpose(2, 3, 1, 0))
-    wrapper.vector_u.assign(m.weight_u.numpy()[None])
-    if m.bias is not None:
-        inner.bias.assign(m.bias.numpy())
+def _state(net):
+    """The reference's ``state_dict()`` as NumPy: what an official ``latest_net_*.pth`` holds."""
+    return {k: v.detach().numpy().copy() for k, v in net.state_dict().items()}
 
 
 def _convs(module):
     return [m for m in module.modules() if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d))]
-
-
-def _bns(module):
-    return [m for m in module.modules() if isinstance(m, nn.BatchNorm2d)]
-
-
-def _copy_named(module, model, prefix, conv_names, norm_names):
-    convs = _convs(module)
-    assert len(convs) == len(conv_names), (len(convs), conv_names)
-    for m, name in zip(convs, conv_names):
-        _copy_conv(m, model.get_layer(prefix + name))
-    bns = _bns(module)
-    assert not bns or len(bns) == len(norm_names)
-    for m, name in zip(bns, norm_names):
-        _copy_bn(m, model.get_layer(prefix + name))
-
-
-def _block_names(num_blocks):
-    convs, norms = [], []
-    for b in range(1, num_blocks + 1):
-        convs += [f"block{b}_conv1", f"block{b}_conv2"]
-        norms += [f"block{b}_norm1", f"block{b}_norm2"]
-    return convs, norms
-
-
-def _trunk_names(num_downsampling, num_blocks):
-    downs = [f"down{i}" for i in range(1, num_downsampling + 1)]
-    ups = [f"up{i}" for i in range(1, num_downsampling + 1)]
-    block_convs, block_norms = _block_names(num_blocks)
-    convs = ["conv1"] + downs + block_convs + ups
-    norms = [f"{n}_norm" for n in ["conv1"] + downs] + block_norms + [f"{n}_norm" for n in ups]
-    return convs, norms
-
-
-def copy_global_generator(net, model, num_downsampling, num_blocks):
-    convs, norms = _trunk_names(num_downsampling, num_blocks)
-    _copy_named(net.model, model, GLOBAL_PREFIX, convs + ["conv_out"], norms)
-
-
-def copy_local_enhancer(net, model, num_downsampling, num_blocks, num_enhancers, num_blocks_local):
-    _copy_named(net.model, model, GLOBAL_PREFIX, *_trunk_names(num_downsampling, num_blocks))
-    block_convs, block_norms = _block_names(num_blocks_local)
-    for k in range(1, num_enhancers + 1):
-        level = nn.Sequential(getattr(net, f"model{k}_1"), getattr(net, f"model{k}_2"))
-        convs = ["conv1", "down"] + block_convs + ["up"] + (["conv_out"] if k == num_enhancers else [])
-        norms = ["conv1_norm", "down_norm"] + block_norms + ["up_norm"]
-        _copy_named(level, model, f"enhancer{k}_", convs, norms)
-
-
-def _copy_scale(groups, model, scale, spectral_mode):
-    """``groups``: the torch Sequentials of one scale, in order."""
-    for j, group in enumerate(groups):
-        last = j == len(groups) - 1
-        layer = model.get_layer(f"scale{scale}_logits" if last else f"scale{scale}_conv{j}")
-        (conv,) = _convs(group)
-        if hasattr(conv, "weight_orig"):
-            _copy_spectral(conv, layer, spectral_mode)
-        else:
-            _copy_conv(conv, layer)
-        for m in _bns(group):
-            _copy_bn(m, model.get_layer(f"scale{scale}_norm{j}"))
-
-
-def copy_pix2pixhd_d(net, model):
-    """Our scale s (0 = full resolution) is the official ``scale{num_D - 1 - s}``."""
-    for s in range(net.num_D):
-        groups = [getattr(net, f"scale{net.num_D - 1 - s}_layer{j}") for j in range(net.n_layers + 2)]
-        _copy_scale(groups, model, s, None)
-
-
-def copy_spade_d(net, model, spectral_mode="eval"):
-    for s, d in enumerate(net.children()):
-        _copy_scale(list(d.children()), model, s, spectral_mode)
 
 
 def _randomize_keras_biases(model, rng):
@@ -317,7 +206,7 @@ def test_global_generator_matches_reference(normalization, input_shape, hw, num_
     net = ref.GlobalGenerator(5, 3, 4, num_downsampling, num_blocks, normalization)
     ref.randomize_(net, seed=1)
     g = global_generator(input_shape, 3, 4, num_downsampling, num_blocks, normalization)
-    copy_global_generator(net, g, num_downsampling, num_blocks)
+    load_pix2pixhd(g, _state(net))  # by the official state_dict keys
     x = np.random.default_rng(2).uniform(-1, 1, (2, *hw, 5)).astype("float32")
     want = _nhwc(_torch_eval(net, _nchw(x)))
     assert want.shape[1:3] == tuple(2**num_downsampling * math.ceil(d / 2**num_downsampling)
@@ -336,7 +225,7 @@ def test_local_enhancer_matches_reference(normalization, hw, num_enhancers, num_
     g = global_generator((None, None, 5), 3, 2 * 2**num_enhancers, num_downsampling, 2,
                          normalization)
     e = local_enhancer(g, (*hw, 5), 3, 2, num_enhancers, 1, normalization)
-    copy_local_enhancer(net, e, num_downsampling, 2, num_enhancers, 1)
+    load_pix2pixhd(e, _state(net))
     x = np.random.default_rng(4).uniform(-1, 1, (2, *hw, 5)).astype("float32")
     assert_close(e(x, training=False), _nhwc(_torch_eval(net, _nchw(x))), "local enhancer")
 
@@ -366,7 +255,7 @@ def test_pix2pixhd_discriminator_matches_reference(normalization, num_layers, nu
     ref.randomize_(net, seed=5)
     d = multiscale_discriminator((None, None, 3), (None, None, 5), 4, num_layers, num_scales,
                                  normalization, max_filters=max_filters)
-    copy_pix2pixhd_d(net, d)
+    load_pix2pixhd(d, _state(net))
     cond, image, x = _d_inputs(np.random.default_rng(6), hw)
     want = _torch_eval(net, x)
     _assert_nested_close(d([cond, image], training=False), want, num_layers + 2)
@@ -386,7 +275,7 @@ def test_spade_discriminator_matches_reference_in_eval_mode(norm_d, num_layers, 
     normalization = "instance" if norm_d == "spectralinstance" else None
     d = multiscale_discriminator((None, None, 3), (None, None, 5), 4, num_layers, 2, normalization,
                                  spectral_norm=True, max_filters=16, variant="spade")
-    copy_spade_d(net, d, "eval")
+    load_spade(d, _state(net))
     cond, image, x = _d_inputs(np.random.default_rng(8), hw)
     _assert_nested_close(d([cond, image], training=False), _torch_eval(net, x), num_layers + 1)
     # "spectralnone" keeps the biases of the wrapped convolutions (no norm follows).
@@ -402,7 +291,7 @@ def test_spade_discriminator_training_mode_power_iteration_matches_reference():
     ref.randomize_(net, seed=9)
     d = multiscale_discriminator((None, None, 3), (None, None, 5), 4, 4, 2, spectral_norm=True,
                                  max_filters=16, variant="spade")
-    copy_spade_d(net, d, "train")
+    load_spade(d, _state(net), spectral_norm="weight_orig")
     rng = np.random.default_rng(10)
     net.train()
     for step in range(2):
@@ -420,7 +309,7 @@ def test_spade_discriminator_training_mode_power_iteration_matches_reference():
                              conv.weight.detach().numpy().transpose(2, 3, 1, 0), f"W {s} {j}")
         # Keras keeps W / sigma as its kernel; torch keeps weight_orig and divides anew. To keep
         # comparing, give Keras torch's weight_orig again (sigma of the normalised kernel is ~1).
-        copy_spade_d(net, d, "train")
+        load_spade(d, _state(net), spectral_norm="weight_orig")
 
 
 def test_discriminator_without_intermediate_features_returns_logits_only():

@@ -27,7 +27,6 @@ the encoder or view in the VAE head, no extra "more" upsampling, Keras' "same" p
 
 import gc
 import math
-import re
 
 import keras
 import numpy as np
@@ -38,6 +37,7 @@ from torch.nn import functional as F
 
 from keras_gans.layers import SPADE, NearestResize
 from keras_gans.layers.spade import torch_nearest_indices, torch_nearest_resize
+from keras_gans.networks.convert_translation import load_spade
 from keras_gans.networks.spade import (
     kl_divergence,
     latent_size,
@@ -148,59 +148,10 @@ def _conv_kernel(w):
 
 
 def load_torch_state(model, state, spectral="eval"):
-    """Copies a reference ``state_dict()`` (NumPy) into ``model`` by the official names:
-    ``head_0.norm_0.mlp_shared.0.weight`` -> layer ``head_0_norm_0`` (SPADE), sublayer
-    ``mlp_shared``; ``head_0.conv_0.weight_orig`` -> ``head_0_conv_0`` (SpectralNormalization);
-    ``layer3.0.weight_u`` -> ``layer3``; ``fc_mu.weight`` -> ``fc_mu``. Asserts that every
-    Keras weight got a value and every key was used."""
-    assigned, used = set(), set()
-
-    def put(var, value):
-        assert tuple(var.shape) == value.shape, (var.path, var.shape, value.shape)
-        var.assign(value.astype(var.dtype))
-        assigned.add(id(var))
-
-    groups = {}
-    for key, value in state.items():
-        parts = key.split(".")
-        if not isinstance(model, keras.Model):  # a lone layer: the whole key is inside it
-            layer_name, rest = None, parts
-        elif len(parts) >= 3 and re.fullmatch(r"(head|G_middle|up)_\d", parts[0]):
-            layer_name, rest = f"{parts[0]}_{parts[1]}", parts[2:]
-        elif re.fullmatch(r"layer\d", parts[0]):
-            layer_name, rest = parts[0], parts[2:]  # Sequential(conv, norm): index 0
-        else:
-            layer_name, rest = parts[0], parts[1:]
-        layer = model if layer_name is None else model.get_layer(layer_name)
-        if isinstance(layer, SPADE):
-            sub = getattr(layer, rest[0])
-            rest = rest[2:] if rest[0] == "mlp_shared" else rest[1:]  # Sequential(conv, ReLU)
-            layer = sub
-        groups.setdefault(id(layer), (layer, {}))[1][rest[0]] = (key, value)
-
-    for layer, slots in groups.values():
-        for key, _ in slots.values():
-            used.add(key)
-        if isinstance(layer, keras.layers.SpectralNormalization):
-            w = slots["weight_orig"][1]
-            u, v = slots["weight_u"][1], slots["weight_v"][1]
-            sigma = float(u.astype(np.float64) @ (w.reshape(w.shape[0], -1).astype(np.float64) @ v))
-            put(layer.layer.kernel, _conv_kernel(w / sigma if spectral == "eval" else w))
-            put(layer.vector_u, u.reshape(1, -1))
-            if "bias" in slots:
-                put(layer.layer.bias, slots["bias"][1])
-        elif isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense)):
-            put(layer.kernel, _conv_kernel(slots["weight"][1]))
-            if "bias" in slots:
-                put(layer.bias, slots["bias"][1])
-        elif isinstance(layer, keras.layers.BatchNormalization):
-            put(layer.moving_mean, slots["running_mean"][1])
-            put(layer.moving_variance, slots["running_var"][1])
-        else:
-            raise AssertionError(f"no rule for {layer.name} ({type(layer).__name__}): {sorted(slots)}")
-    missing = [w.path for w in (model.weights) if id(w) not in assigned]
-    assert not missing, missing
-    assert used == set(state), sorted(set(state) - used)
+    """The library's converter (``convert_translation.load_spade``, strict: every Keras weight
+    gets a value and every key is used) on a reference ``state_dict()``; ``spectral="train"``
+    keeps torch's ``weight_orig`` and ``u`` (one training forward then iterates as torch's)."""
+    load_spade(model, state, spectral_norm={"eval": "eval", "train": "weight_orig"}[spectral])
 
 
 def _numpy_state(module):
@@ -243,9 +194,10 @@ def _torch_spade(norm, channels, label_nc, ks=3, seed=0):
 
 
 def _keras_spade(module, norm, x_shape, seg_shape, ks=3, spectral="eval"):
-    layer = SPADE(norm=norm, kernel_size=ks)
-    layer.build([x_shape, seg_shape])
-    load_torch_state(layer, _numpy_state(module))
+    layer = SPADE(norm=norm, kernel_size=ks, name="head_0_norm_0")
+    x, seg = keras.Input(x_shape[1:]), keras.Input(seg_shape[1:])
+    holder = keras.Model([x, seg], layer([x, seg]))  # the layer as an official block's norm_0
+    load_torch_state(holder, {f"head_0.norm_0.{k}": v for k, v in _numpy_state(module).items()}, spectral)
     return layer
 
 
