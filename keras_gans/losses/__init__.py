@@ -60,6 +60,7 @@ from keras_gans.losses.perceptual import (
     PERCEPTUAL_SETTINGS,
     FeatureModel,
     VGGPreprocessing,
+    contrastive_criterion,
     perceptual_loss,
     vgg19_features,
 )

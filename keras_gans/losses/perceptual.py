@@ -41,6 +41,7 @@ __all__ = [
     "FeatureModel",
     "PERCEPTUAL_SETTINGS",
     "VGGPreprocessing",
+    "contrastive_criterion",
     "perceptual_loss",
     "vgg19_features",
 ]
@@ -330,6 +331,32 @@ def _criterion(criterion):
     raise ValueError(
         f'`criterion` must be "l1", "l2" (or "mse") or a callable; received {criterion!r}.'
     )
+
+
+def contrastive_criterion(temperature=0.1):
+    """A ``perceptual_loss`` criterion: the image contrastive loss of XMC-GAN (Zhang et al.
+    2021), which PoE-GAN (Huang et al. 2022) uses: InfoNCE of each generated image's features
+    against the real images' of the batch, the positive being its own real image::
+
+        s_ij = <f(G_i), f(x_j)> / (|f(G_i)| |f(x_j)| temperature)
+        loss_i = log sum_j exp(s_ij) - s_ii
+
+    with ``f`` one feature map flattened. Per example ``[batch]``; the negatives are the other
+    examples of the (per-replica) batch, so a batch of one gives 0.
+    """
+    if not isinstance(temperature, numbers.Real) or isinstance(temperature, bool) or not temperature > 0:
+        raise ValueError(f"temperature must be a positive number; received {temperature!r}.")
+
+    def info_nce(real, fake):
+        count = ops.shape(real)[0]
+        real = ops.reshape(real, (count, -1))
+        fake = ops.reshape(fake, (count, -1))
+        real = real / ops.maximum(ops.norm(real, axis=-1, keepdims=True), 1e-12)
+        fake = fake / ops.maximum(ops.norm(fake, axis=-1, keepdims=True), 1e-12)
+        logits = ops.matmul(fake, ops.transpose(real)) / float(temperature)
+        return ops.logsumexp(logits, axis=-1) - ops.diagonal(logits)
+
+    return info_nce
 
 
 def perceptual_loss(real_features, fake_features, weights=None, criterion="l1", feature_scale=1.0):

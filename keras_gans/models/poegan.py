@@ -24,15 +24,24 @@ on a CPU. Paper -> here:
 * **Decoder blocks**: residual blocks modulated spatially by ``z_k`` and globally by ``w``
   (AdaIN) -> SPADE-style residual blocks (instance norm) whose SPADE input is ``[z_k, tile(w)]``:
   one modulation for both (a simplification).
+* **Skip connections** "from the segmentation and sketch encoders" (the project page) -> each
+  block's SPADE input also holds both encoders' features at its resolution, gated to exactly 0
+  for an absent modality (``poegan_generator(skip_connections=True)``). Without them the map
+  reaches the decoder only through the sampled ``z_k`` and the first reconstruction collapsed
+  (README).
 * **KL**: ``KL(q(z0) || N(0, I)) + sum_k KL(q(z_k | .) || p(z_k | z_<k))``, the hierarchical
-  form -> the same, per example summed over the latents, weight ``kl_weight`` (ours: 0.01).
+  form -> the same, per example summed over the latents, weight ``kl_weight`` (the class
+  default 0.01; the CPU preset trains with 0: summed over its 5,472 latent dimensions, 0.01
+  outweighed the adversarial term and squeezed the style expert into the prior, measured).
 * **Discriminator**: the multimodal multiscale projection discriminator: an unconditional term
   plus inner products of the pooled image features with each global modality's embedding and
   per-pixel inner products of image feature maps with each spatial modality's feature maps ->
   the same form (per-pixel products averaged over the pixels, at two feature resolutions); its
   own small modality encoders; no spectral norm (ours).
-* **Losses**: hinge GAN loss plus the paper's contrastive terms -> hinge + KL only (the
-  contrastive losses are left out).
+* **Losses**: hinge GAN loss plus the paper's contrastive terms -> hinge + KL + the image
+  contrastive loss (XMC-GAN's InfoNCE between each output's and the real images' features of a
+  frozen ``perceptual`` network, :func:`keras_gans.losses.perceptual.contrastive_criterion`;
+  ``image_contrastive_weight``); the modality-to-image contrastive terms of D are left out.
 * **Modality dropout**: modalities dropped at random in training -> each modality present
   independently with probability ``1 - modality_dropout`` (0.5), and all four may be dropped
   (1/16 of the examples train the unconditional case, which the paper supports).
@@ -62,6 +71,7 @@ from keras_gans.core.distributed import replica_loss
 from keras_gans.core.model import AdversarialModel, checked_images, non_negative_weight
 from keras_gans.core.phases import Phase, PhaseOutput
 from keras_gans.data import label_maps
+from keras_gans.losses import perceptual as perceptual_lib
 from keras_gans.data.multimodal import (  # noqa: F401  (re-exported)
     PALETTE,
     VOCABULARY,
@@ -90,30 +100,46 @@ class MultimodalSynthesis(AdversarialModel):
             inputs, the image as output and :class:`~keras_gans.networks.poegan.ProductOfExperts`
             layers, whose KL :func:`~keras_gans.networks.poegan.generator_with_kl` takes).
         discriminator: :func:`keras_gans.networks.poegan.poegan_discriminator` (or alike).
+        perceptual: a frozen feature network on [-1, 1] images returning a list of maps
+            (:func:`keras_gans.losses.perceptual.vgg19_features`) for the image contrastive
+            loss, or None (no such loss).
         num_classes: one-hot channels of the label map.
         loss: adversarial loss pair (``"hinge"``, the paper's).
-        adversarial_weight, discriminator_weight, kl_weight: the terms' weights.
+        adversarial_weight, discriminator_weight, kl_weight, image_contrastive_weight: the
+            terms' weights (the contrastive one needs ``perceptual``).
+        contrastive_temperature: the InfoNCE temperature (XMC-GAN's 0.1).
         modality_dropout: the probability that a modality is dropped for an example in training.
         **kwargs: :class:`~keras_gans.core.model.AdversarialModel` arguments.
     """
 
-    ROLES = ("generator", "discriminator")
+    ROLES = ("generator", "discriminator", "perceptual")
+    FROZEN_ROLES = ("perceptual",)
     OPTIMIZER_ALIASES = {"g_optimizer": "generator", "d_optimizer": "discriminator"}
     SEED_ROLE = "generator"
     data_format = "multimodal"
     modalities = MODALITIES
 
-    def __init__(self, generator, discriminator, num_classes=None, loss="hinge", adversarial_weight=1.0,
-                 discriminator_weight=1.0, kl_weight=0.01, modality_dropout=0.5, **kwargs):
+    def __init__(self, generator, discriminator, perceptual=None, num_classes=None, loss="hinge",
+                 adversarial_weight=1.0, discriminator_weight=1.0, kl_weight=0.01, image_contrastive_weight=0.0,
+                 contrastive_temperature=0.1, modality_dropout=0.5, **kwargs):
         if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
             raise ValueError(f"num_classes must be a positive int; received {num_classes!r}.")
         if isinstance(modality_dropout, bool) or not 0.0 <= float(modality_dropout) <= 1.0:
             raise ValueError(f"modality_dropout must be in [0, 1]; received {modality_dropout!r}.")
-        super().__init__({"generator": generator, "discriminator": discriminator}, **kwargs)
+        networks = {"generator": generator, "discriminator": discriminator}
+        if perceptual is not None:
+            networks["perceptual"] = perceptual
+        super().__init__(networks, frozen=("perceptual",) if perceptual is not None else (), **kwargs)
         self.num_classes = num_classes
         self.adversarial_weight = non_negative_weight("adversarial_weight", adversarial_weight)
         self.discriminator_weight = non_negative_weight("discriminator_weight", discriminator_weight)
         self.kl_weight = non_negative_weight("kl_weight", kl_weight)
+        self.image_contrastive_weight = non_negative_weight("image_contrastive_weight", image_contrastive_weight)
+        if self.image_contrastive_weight and perceptual is None:
+            raise ValueError(f"image_contrastive_weight={image_contrastive_weight} needs a perceptual network "
+                             "(e.g. keras_gans.losses.perceptual.vgg19_features); received perceptual=None.")
+        self.contrastive_temperature = float(contrastive_temperature)
+        self._contrastive = perceptual_lib.contrastive_criterion(self.contrastive_temperature)
         self.modality_dropout = float(modality_dropout)
         if len(generator.inputs) < 6 or len(generator.outputs) != 1:
             raise ValueError("The generator must take [segmap, sketch, style, tokens, presence, eps_global, "
@@ -133,6 +159,8 @@ class MultimodalSynthesis(AdversarialModel):
             raise ValueError(f"Loss {loss!r} needs D's real logits in G's loss; use a non-relativistic pair.")
         for name in ("d_loss", "g_loss", "kl", "presence"):
             self.add_tracker(name)
+        if self.image_contrastive_weight:
+            self.add_tracker("contrastive")
         self.phases = [Phase("generator", "generator", "generator_step"),
                        Phase("discriminator", "discriminator", "discriminator_step")]
         self.build_phases()
@@ -140,7 +168,8 @@ class MultimodalSynthesis(AdversarialModel):
     def get_config(self):
         return {**super().get_config(), "num_classes": self.num_classes, "loss": self.loss_name,
                 "adversarial_weight": self.adversarial_weight, "discriminator_weight": self.discriminator_weight,
-                "kl_weight": self.kl_weight, "modality_dropout": self.modality_dropout}
+                "kl_weight": self.kl_weight, "image_contrastive_weight": self.image_contrastive_weight,
+                "contrastive_temperature": self.contrastive_temperature, "modality_dropout": self.modality_dropout}
 
     # ------------------------------------------------------------------ shapes
     @property
@@ -203,6 +232,11 @@ class MultimodalSynthesis(AdversarialModel):
         per_example = self.adversarial_weight * adversarial + self.kl_weight * kl
         logs = {"g_loss": tf.reduce_mean(adversarial), "kl": tf.reduce_mean(kl),
                 "presence": tf.reduce_mean(presence)}
+        if self.image_contrastive_weight:
+            maps = lambda images: self.perceptual(images, training=False)  # noqa: E731
+            contrastive = perceptual_lib.perceptual_loss(maps(target), maps(fake), criterion=self._contrastive)
+            per_example += self.image_contrastive_weight * contrastive
+            logs["contrastive"] = tf.reduce_mean(contrastive)
         return PhaseOutput(replica_loss(per_example, self.generator), logs)
 
     def discriminator_step(self, inputs, draw):

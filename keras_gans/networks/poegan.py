@@ -42,7 +42,7 @@ from keras_gans.layers.spade import SPADE
 __all__ = [
     "MODALITIES", "SPATIAL_MODALITIES", "GLOBAL_MODALITIES", "LOGVAR_LIMIT", "product_of_experts",
     "gaussian_kl", "ProductOfExperts", "GaussianSample", "GaussianKL", "MaskedMeanPool", "TakeColumn",
-    "GlobalProjection", "SpatialProjection", "text_encoder", "latent_resolutions", "poegan_generator",
+    "PresenceGate", "GlobalProjection", "SpatialProjection", "text_encoder", "latent_resolutions", "poegan_generator",
     "poegan_discriminator", "generator_with_kl",
 ]
 
@@ -182,6 +182,20 @@ class TakeColumn(layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
+class PresenceGate(layers.Layer):
+    """``[features [B, ...], presence [B, 1]] -> features`` where present, exactly 0 where absent
+    (``where``: an absent modality's values never pass, not even NaN)."""
+
+    def call(self, inputs):
+        features, present = inputs
+        present = ops.reshape(present, (-1,) + (1,) * (len(features.shape) - 1)) > 0.5
+        return ops.where(present, features, 0.0)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[0])
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
 class GlobalProjection(layers.Layer):
     """``[pooled [B, d], embedding [B, d], presence [B, 1]] -> [B, 1]``:
     ``<pooled, embedding>`` where present, exactly 0 where absent."""
@@ -277,7 +291,7 @@ def _mod_block(h, cond, filters, hidden, name, seed, offset):
 
 def poegan_generator(image_size=64, num_classes=8, vocab_size=32, max_tokens=8, z_dim=32, z_channels=4,
                      filters=32, max_filters=128, encoder_filters=16, hidden_filters=32, max_latent_resolution=None,
-                     text_network=None, seed=None, name="poegan_generator"):
+                     skip_connections=True, text_network=None, seed=None, name="poegan_generator"):
     """The PoE generator.
 
     Inputs (in order): ``segmap [H, W, num_classes]``, ``sketch [H, W, 1]``, ``style [H, W, 3]``,
@@ -291,6 +305,12 @@ def poegan_generator(image_size=64, num_classes=8, vocab_size=32, max_tokens=8, 
             :func:`text_encoder` (trained with the generator).
         filters, max_filters: decoder width at the output resolution, doubling per halving up to
             ``max_filters``; ``encoder_filters`` likewise for the modality encoders.
+        skip_connections: the paper's "skip connections from the segmentation and sketch
+            encoders": every decoder block's modulation input also holds each spatial encoder's
+            features at the block's resolution (exactly 0 for an absent modality), so the map
+            reaches the decoder directly and not only through the sampled ``z_k``. False: only
+            ``[z_k, tile(w)]`` (the first reconstruction; it collapsed in training, see the
+            README).
     """
     resolutions = latent_resolutions(image_size, max_latent_resolution)
     width = lambda base: (lambda r: int(min(max_filters, base * image_size // r)))  # noqa: E731
@@ -324,8 +344,15 @@ def poegan_generator(image_size=64, num_classes=8, vocab_size=32, max_tokens=8, 
     w = layers.Dense(z_dim, activation="relu", kernel_initializer=_init(seed, 51), name="mapping_1")(w)
 
     # Spatial encoders: features at every latent resolution.
-    features = {m: _pyramid(x, resolutions, enc_width, f"{m}_encoder", seed, 60 + 20 * i)
+    feature_sizes = resolutions + [image_size] if skip_connections else resolutions
+    features = {m: _pyramid(x, feature_sizes, enc_width, f"{m}_encoder", seed, 60 + 20 * i)
                 for i, (m, x) in enumerate(zip(SPATIAL_MODALITIES, (segmap, sketch)))}
+    flags = {m: TakeColumn(MODALITIES.index(m), name=f"{m}_flag_skip")(presence) for m in SPATIAL_MODALITIES}
+
+    def skips(size):
+        if not skip_connections:
+            return []
+        return [PresenceGate(name=f"{m}_skip_{size}")([features[m][size], flags[m]]) for m in SPATIAL_MODALITIES]
 
     h = layers.Dense(4 * 4 * dec_width(4), kernel_initializer=_init(seed, 100), name="initial")(z0)
     h = layers.Reshape((4, 4, dec_width(4)), name="initial_map")(h)
@@ -344,7 +371,9 @@ def poegan_generator(image_size=64, num_classes=8, vocab_size=32, max_tokens=8, 
             mu, logvar = ProductOfExperts(learned_prior=True, name=f"local_poe_{size}")(
                 [prior_mu, prior_logvar, spatial_mask] + experts)
             z = GaussianSample(name=f"z_{size}")([mu, logvar, eps_local[k]])
-            cond = layers.Concatenate(name=f"cond_{size}")([z, tiled])
+            cond = layers.Concatenate(name=f"cond_{size}")([z, tiled] + skips(size))
+        elif skip_connections:
+            cond = layers.Concatenate(name=f"cond_{size}")([tiled] + skips(size))
         else:
             cond = tiled
         h = _mod_block(h, cond, dec_width(size), hidden_filters, f"block_{size}", seed, offset + 10)

@@ -257,3 +257,35 @@ def test_local_weights_file_is_passed_to_keras(monkeypatch, tmp_path):
     monkeypatch.setattr(keras.applications, "VGG19", record)
     model = perceptual.vgg19_features("relu1_1", weights=path, input_shape=(32, 32, 3))
     assert seen["weights"] == str(path) and isinstance(model(IMAGES), list)
+
+
+def _np_info_nce(real, fake, temperature):
+    """Independent NumPy InfoNCE: row i's positive is real i, the other reals are negatives."""
+    r = real.reshape(len(real), -1).astype(np.float64)
+    f = fake.reshape(len(fake), -1).astype(np.float64)
+    r /= np.linalg.norm(r, axis=1, keepdims=True)
+    f /= np.linalg.norm(f, axis=1, keepdims=True)
+    out = []
+    for i in range(len(f)):
+        s = np.array([f[i] @ r[j] for j in range(len(r))]) / temperature
+        out.append(np.log(np.exp(s).sum()) - s[i])
+    return np.array(out)
+
+
+def test_contrastive_criterion_matches_numpy_and_plugs_into_perceptual_loss():
+    from keras_gans.losses.perceptual import contrastive_criterion
+
+    rng = np.random.default_rng(0)
+    real = [rng.normal(size=(3, 4, 4, 2)).astype("float32"), rng.normal(size=(3, 2, 2, 5)).astype("float32")]
+    fake = [r + rng.normal(scale=s, size=r.shape).astype("float32") for r, s in zip(real, (0.3, 2.0))]
+    got = np.asarray(losses.perceptual_loss(real, fake, weights=[1.0, 0.5], criterion=contrastive_criterion(0.2)))
+    want = _np_info_nce(real[0], fake[0], 0.2) + 0.5 * _np_info_nce(real[1], fake[1], 0.2)
+    np.testing.assert_allclose(got, want, rtol=1e-5)
+    # A fake equal to its own real (up to scale) beats every mismatch: the loss is below log(B).
+    same = np.asarray(contrastive_criterion(0.1)(real[0], 3.0 * real[0]))
+    assert np.all(same < np.log(3)) and np.all(same >= 0)
+    shuffled = np.asarray(contrastive_criterion(0.1)(real[0], real[0][[1, 2, 0]]))
+    assert np.all(shuffled > np.log(3))
+    np.testing.assert_allclose(np.asarray(contrastive_criterion()(real[0][:1], fake[0][:1])), [0.0], atol=1e-6)
+    with pytest.raises(ValueError, match="temperature must be a positive number; received 0"):
+        contrastive_criterion(0)

@@ -243,3 +243,63 @@ def test_shared_checks_and_serving(tmp_path):
     testing.run_export_check(m, str(tmp_path))
     with pytest.raises(ValueError, match="'sketch', 'text'"):
         m.unpack_batch({"labels": _batch()["labels"], "target": _batch()["target"]})
+
+
+def _features(seed=0):
+    """A tiny frozen feature network standing in for VGG: two conv maps of [-1, 1] images."""
+    x = keras.Input((SIZE, SIZE, 3))
+    a = keras.layers.Conv2D(3, 3, padding="same", kernel_initializer=keras.initializers.GlorotUniform(seed))(x)
+    b = keras.layers.Conv2D(2, 3, strides=2, padding="same",
+                            kernel_initializer=keras.initializers.GlorotUniform(seed + 1))(a)
+    return keras.Model(x, [a, b])
+
+
+def test_image_contrastive_term_of_the_generator_step():
+    """G's loss = hinge + kl_weight * KL + image_contrastive_weight * (InfoNCE of each output's
+    features against the batch's real ones, summed over the maps): the wiring (weights,
+    temperature, which images); the InfoNCE itself is tested against NumPy in
+    tests/losses/losses_perceptual_test.py."""
+    from keras_gans.losses.perceptual import contrastive_criterion
+
+    g, d = _nets()
+    features = _features()
+    m = MultimodalSynthesis(g, d, perceptual=features, num_classes=CLASSES, kl_weight=0.5,
+                            image_contrastive_weight=0.7, contrastive_temperature=0.2, optimizers={
+                                "generator": keras.optimizers.Adam(1e-3), "discriminator": keras.optimizers.Adam(1e-3)})
+    m.compile()
+    inputs = m.unpack_batch(_batch(seed=6))
+    segmap, sketch, target, tokens = inputs
+    seed = m.step_seed(0)
+    presence = m.dropout_presence(4, seed)
+    fake, kl = m.generate(segmap, sketch, target, tokens, presence, m.noise(4, seed), training=True)
+    logits = np.asarray(m.discriminate(fake, segmap, sketch, target, tokens, presence))[:, 0]
+    real_maps = [np.asarray(t) for t in features(target)]
+    fake_maps = [np.asarray(t) for t in features(fake)]
+    info_nce = contrastive_criterion(0.2)
+    contrastive = sum(np.asarray(info_nce(r, f)) for r, f in zip(real_maps, fake_maps))
+    out = m.generator_step(inputs, 0)
+    want = np.mean(-logits + 0.5 * np.asarray(kl) + 0.7 * contrastive)
+    assert float(out.loss) == pytest.approx(want, rel=1e-4)
+    assert float(out.logs["contrastive"]) == pytest.approx(contrastive.mean(), rel=1e-4)
+    assert "perceptual" not in [v.path.split("/")[0] for v in m.trainable_variables]  # frozen
+    with pytest.raises(ValueError, match="image_contrastive_weight=1.0 needs a perceptual network"):
+        MultimodalSynthesis(*_nets(), num_classes=CLASSES, image_contrastive_weight=1.0)
+
+
+def test_skip_connections_feed_the_spatial_encoders_to_every_decoder_block():
+    """The paper's skip connections: each decoder block's modulation input holds the gated
+    segmentation and sketch features at its resolution (also at the output resolution, where
+    there is no latent); without them only [z_k, w]."""
+    g, _ = _nets()
+    for size in (4, SIZE):
+        cond = g.get_layer(f"cond_{size}")
+        parents = {t._keras_history[0].name for t in cond.input}
+        assert {f"segmentation_skip_{size}", f"sketch_skip_{size}"} <= parents, (size, parents)
+    plain = P.poegan_generator(SIZE, num_classes=CLASSES, vocab_size=len(VOCABULARY), max_tokens=TOKENS, z_dim=4,
+                               z_channels=2, filters=4, max_filters=8, encoder_filters=4, hidden_filters=4,
+                               skip_connections=False, seed=0)
+    assert not [layer for layer in plain.layers if isinstance(layer, P.PresenceGate)]
+    gate = P.PresenceGate()
+    x = np.array([[[1.0, np.nan]], [[2.0, 3.0]]], "float32")
+    np.testing.assert_array_equal(np.asarray(gate([x, np.array([[0.0], [1.0]], "float32")])),
+                                  [[[0.0, 0.0]], [[2.0, 3.0]]])
