@@ -186,12 +186,12 @@ def export_released(name, official_models):
     (``--export_dir`` or a temporary directory) and returns its base directory."""
     import tempfile
 
+    if not FLAGS.weights:
+        raise ValueError(f"--weights is required for the released model {name}: the authors' "
+                         f"latest_net_G.pth (to use a SavedModel directory named {name!r}, pass "
+                         f"./{name}).")
     for flag in ("weights", "encoder_weights"):
         path = FLAGS[flag].value
-        if flag == "weights" and not path:
-            raise ValueError(f"--weights is required for the released model {name}: the authors' "
-                             f"latest_net_G.pth (to use a SavedModel directory named {name!r}, pass "
-                             f"./{name}).")
         if path and not os.path.isfile(path):
             raise FileNotFoundError(f"--{flag}={path!r}: no such file (download {name} from its "
                                     f"authors' release).")

@@ -59,9 +59,11 @@ def strip_data_parallel(state_dict):
     return dict(state_dict)
 
 
-def _count(names, pattern):
+def _count(names, pattern, start=1):
+    """How many of ``pattern.format(start)``, ``pattern.format(start + 1)``, ... are in ``names``
+    (stopping at the first missing one)."""
     n = 0
-    while pattern.format(n + 1) in names:
+    while pattern.format(start + n) in names:
         n += 1
     return n
 
@@ -99,11 +101,8 @@ def _generator_map(names):
 
 
 def _discriminator_layers(names):
-    num_scales = sum(1 for s in range(64) if f"scale{s}_logits" in names)
-    depth = sum(1 for j in range(64) if f"scale0_conv{j}" in names)  # convs before the logits
-    if not num_scales or not depth:
-        return 0, 0
-    return num_scales, depth
+    """(scales, convs before the logits) of a multi-scale discriminator's layer names."""
+    return _count(names, "scale{}_logits", start=0), _count(names, "scale0_conv{}", start=0)
 
 
 def _keras_d_layer(scale, j, depth, norm=False):
