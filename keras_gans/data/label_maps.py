@@ -23,6 +23,7 @@ Sources (all reachable through `keras_gans.data.load(name, ...)` and
 | name | what |
 |---|---|
 | `"skimage_labels2photo"` | offline: superpixel class maps of scikit-image's photos -> the photos (below) |
+| `"skimage_labels2photo_regions"` | the same maps and photos, held out by region instead of by photo (below) |
 | a directory with `images/` + `labels/` (+ `instances/`) | your own data (below); also pix2pixHD's `train_img/ train_label/ train_inst/` layout |
 | `"cityscapes"` | TFDS `cityscapes/semantic_segmentation` (manual download): 35 labelIds, no instances in TFDS |
 | `"scene_parse150"` | TFDS `scene_parse150`: ADE20K images with the 2017 *instance* annotations (see below) |
@@ -56,6 +57,18 @@ is 64 crops per training photo (384). Test elements are 16 fixed crops per
 held-out photo (48; positions from a constant seed, no flip), the same every
 run. `dont_care` is None; class names are unknown (the class colours are in
 `skimage_label_maps(...).centers_rgb`).
+
+**`skimage_labels2photo_regions`.** The same label maps, photos and classes
+(the k-means still fitted on the six training photos), split inside every
+photo instead: the right-most `ceil(width / 4)` columns of each of the nine
+photos are the test split, the other columns the train split, so test maps
+are unseen but come from scenes the model has seen parts of (as a Cityscapes
+test city is unseen, but not its kind of street). The default crop is
+`ceil(photo_size / 4)` square (64 at the default 256), the largest that fits
+every held-out region; an epoch is 64 random crops of every photo's training
+part (576), the test split 16 fixed crops of every held-out part (144). No
+crop straddles the boundary; superpixels and connected regions do (they are
+computed on the whole photo).
 
 **Directories.** Three layouts are detected (`is_label_map_directory`):
 
@@ -185,10 +198,16 @@ __all__ = [
 ]
 
 SKIMAGE_LABEL_TASK = "skimage_labels2photo"
+SKIMAGE_REGION_TASK = "skimage_labels2photo_regions"
 LABEL_MAP_TASKS = {
     SKIMAGE_LABEL_TASK: "SLIC superpixels of scikit-image's photos grouped into classes by k-means on their "
     "Lab colour (instances: connected components) -> RGB photo",
+    SKIMAGE_REGION_TASK: "the label maps of skimage_labels2photo, held out by region: every photo's right-most "
+    "quarter is the test split, the rest the train split",
 }
+# skimage_labels2photo_regions: the right-most ceil(width / SKIMAGE_REGION_DIVISOR) columns of
+# every photo are held out.
+SKIMAGE_REGION_DIVISOR = 4
 DEFAULT_PHOTO_SIZE = 256
 DEFAULT_NUM_CLASSES = 8
 SLIC_PIXELS_PER_SEGMENT = 400
@@ -606,13 +625,6 @@ def skimage_label_maps(photo_size=DEFAULT_PHOTO_SIZE, num_classes=DEFAULT_NUM_CL
         return result
 
 
-def _skimage_counts():
-    counts = {}
-    for _, _, split in _paired.SKIMAGE_PHOTOS:
-        counts[split] = counts.get(split, 0) + 1
-    return counts
-
-
 def _resized_hw(h, w, photo_size):
     """`(height, width)` of a photo whose shorter side is resized to `photo_size` (longer side rounded)."""
     scale = photo_size / min(h, w)
@@ -633,33 +645,57 @@ def _skimage_resized_shapes(photo_size):
     return out
 
 
-def _load_skimage(split, batch_size, size, shuffle, seed, repeat, drop_remainder, *, photo_size, num_classes,
-                  jitter, load_size):
+def _region_width(width):
+    """Width of the held-out right-most region of a `width`-pixel photo (`skimage_labels2photo_regions`)."""
+    return -(-width // SKIMAGE_REGION_DIVISOR)
+
+
+def _skimage_parts(name, split, photo_size):
+    """`{photo: (height, width)}` of the parts of the resized photos that `name`'s `split` crops from.
+
+    `skimage_labels2photo`: the whole photos of the split; `..._regions`: every photo's
+    held-out right-most region (test) or the rest (train).
+    """
+    shapes = _skimage_resized_shapes(photo_size)
+    if name == SKIMAGE_LABEL_TASK:
+        return {n: shapes[n] for n, _, s in _paired.SKIMAGE_PHOTOS if s == split}
+    return {n: (h, _region_width(w) if split == "test" else w - _region_width(w)) for n, (h, w) in shapes.items()}
+
+
+def _load_skimage(name, split, batch_size, size, shuffle, seed, repeat, drop_remainder, *, photo_size,
+                  num_classes, jitter, load_size):
     if split not in ("train", "test"):
-        raise ValueError(f"split for {SKIMAGE_LABEL_TASK!r} must be 'train' or 'test'; got {split!r}.")
+        raise ValueError(f"split for {name!r} must be 'train' or 'test'; got {split!r}.")
     if load_size is not None:
         raise ValueError(
-            f"load_size does not apply to {SKIMAGE_LABEL_TASK!r}: it crops the resized photos (set their size "
+            f"load_size does not apply to {name!r}: it crops the resized photos (set their size "
             "with photo_size); pass image_size (the crop size) only."
         )
     photo_size = _check_num_classes(photo_size, "photo_size", allow_none=False, low=16)
     num_classes = DEFAULT_NUM_CLASSES if num_classes is None else num_classes
     jitter = _paired._check_jitter(jitter, split)
-    crop = size or (photo_size, photo_size)
-    shapes = _skimage_resized_shapes(photo_size)
-    small = [(n, hw) for n, hw in shapes.items() if crop[0] > hw[0] or crop[1] > hw[1]]
+    regions = name == SKIMAGE_REGION_TASK
+    side = _region_width(photo_size) if regions else photo_size
+    crop = size or (side, side)
+    parts = _skimage_parts(name, split, photo_size)
+    small = [(n, hw) for n, hw in parts.items() if crop[0] > hw[0] or crop[1] > hw[1]]
     if small:
+        what = f"the {split} regions of the photos" if regions else "every photo"
         raise ValueError(
-            f"image_size {crop} does not fit every photo resized to photo_size={photo_size} (crops must fit "
+            f"image_size {crop} does not fit {what} resized to photo_size={photo_size} (crops must fit "
             f"all of them): {', '.join(f'{n} is {h}x{w}' for n, (h, w) in small)}."
+            + (" Use a larger photo_size or a smaller image_size." if regions else "")
         )
     maps = skimage_label_maps(photo_size, num_classes)
-    photos = [p for p in maps.photos if p.split == split]
+    photos = [p for p in maps.photos if p.name in parts]
+    # The columns each photo's crops come from (all of them for skimage_labels2photo).
+    cols = [slice(p.photo.shape[1] - parts[p.name][1], None) if split == "test" else slice(0, parts[p.name][1])
+            for p in photos]
     stacked = [
-        {"labels": tf.constant(p.labels[..., None].astype(np.int32)),
-         "target": tf.constant(p.photo),
-         "instances": tf.constant(p.instances[..., None])}
-        for p in photos
+        {"labels": tf.constant(p.labels[:, c, None].astype(np.int32)),
+         "target": tf.constant(p.photo[:, c]),
+         "instances": tf.constant(p.instances[:, c, None])}
+        for p, c in zip(photos, cols)
     ]
     ch, cw = crop
 
@@ -680,8 +716,8 @@ def _load_skimage(split, batch_size, size, shuffle, seed, repeat, drop_remainder
         ds = tf.data.Dataset.range(n).repeat() if repeat is True else tf.data.Dataset.range(n * (int(repeat) or 1))
         ds = _folders.keyed_map(ds, random_crop, _paired._seed_or_new(seed))
     else:
-        heights = np.array([p.labels.shape[0] for p in photos], np.int64)
-        widths = np.array([p.labels.shape[1] for p in photos], np.int64)
+        heights = np.array([parts[p.name][0] for p in photos], np.int64)
+        widths = np.array([parts[p.name][1] for p in photos], np.int64)
         ks, ys, xs = _paired._skimage_positions(heights, widths, crop, _paired.SKIMAGE_TEST_CROPS_PER_PHOTO)
 
         def crop_at(k, y, x, flip):
@@ -707,20 +743,26 @@ def _load_skimage(split, batch_size, size, shuffle, seed, repeat, drop_remainder
     return _folders.batch_prefetch(ds, batch_size, drop_remainder)
 
 
-def _skimage_info(photo_size=DEFAULT_PHOTO_SIZE, num_classes=None):
+def _skimage_info(name, photo_size=DEFAULT_PHOTO_SIZE, num_classes=None):
     photo_size = _check_num_classes(photo_size, "photo_size", allow_none=False, low=16)
     num_classes = _check_num_classes(DEFAULT_NUM_CLASSES if num_classes is None else num_classes,
                                      allow_none=False, low=2, high=255)
-    counts = _skimage_counts()
+    train = [n for n, _, s in _paired.SKIMAGE_PHOTOS if s == "train"]
+    test = [n for n, _, s in _paired.SKIMAGE_PHOTOS if s == "test"]
+    if name == SKIMAGE_LABEL_TASK:
+        counts = {"train": len(train), "test": len(test)}
+        split = f"train: {train}, test: {test}; k-means fitted on train only"
+    else:
+        counts = {"train": len(_paired.SKIMAGE_PHOTOS), "test": len(_paired.SKIMAGE_PHOTOS)}
+        split = (f"test: the right-most 1/{SKIMAGE_REGION_DIVISOR} of the columns of every photo, train: the rest; "
+                 f"the k-means classes of {SKIMAGE_LABEL_TASK} (fitted on {train})")
     return LabelMapInfo(
-        name=SKIMAGE_LABEL_TASK, image_shape=(None, None, 3), num_classes=num_classes,
+        name=name, image_shape=(None, None, 3), num_classes=num_classes,
         num_examples={"train": counts["train"] * _paired.SKIMAGE_TRAIN_CROPS_PER_PHOTO,
                       "test": counts["test"] * _paired.SKIMAGE_TEST_CROPS_PER_PHOTO},
         kind="label_map",
         shapes={"labels": (None, None, 1), "target": (None, None, 3), "instances": (None, None, 1)},
-        description=LABEL_MAP_TASKS[SKIMAGE_LABEL_TASK] + f"; photos resized to a shorter side of {photo_size} "
-        f"(train: {[n for n, _, s in _paired.SKIMAGE_PHOTOS if s == 'train']}, "
-        f"test: {[n for n, _, s in _paired.SKIMAGE_PHOTOS if s == 'test']}; k-means fitted on train only)",
+        description=LABEL_MAP_TASKS[name] + f"; photos resized to a shorter side of {photo_size} ({split})",
         has_instances=True, dont_care=None, class_names=(), split_source="fixed",
     )
 
@@ -1387,14 +1429,16 @@ def load_label_maps(name, split="train", batch_size=64, image_size=None, shuffle
     """Loads label maps and photos as a dataset of `{"labels", "target"[, "instances"]}`.
 
     Args:
-        name: `"skimage_labels2photo"`, `"cityscapes"`, `"scene_parse150"`, or
-            a label-map directory (see the module docstring).
+        name: `"skimage_labels2photo"`, `"skimage_labels2photo_regions"`,
+            `"cityscapes"`, `"scene_parse150"`, or a label-map directory (see the
+            module docstring).
         split: `"train"` or `"test"` (directories also `"val"`, `"all"`; TFDS
             any split string).
         batch_size, shuffle, seed, repeat, drop_remainder, cache: as in
             `keras_gans.data.load`.
         image_size: the output (crop) size, int or `(height, width)`; None
-            means `photo_size` (scikit-image), 256 (directories, ADE20K) or
+            means `photo_size` (`skimage_labels2photo`), `ceil(photo_size / 4)`
+            (`..._regions`), 256 (directories, ADE20K) or
             `(256, 512)` (Cityscapes).
         data_dir: TFDS data directory (ignored for the others).
         num_classes: directories: the one-hot width (None: found from the
@@ -1431,9 +1475,9 @@ def load_label_maps(name, split="train", batch_size=64, image_size=None, shuffle
     batch_size, size, shuffle, seed, repeat, drop_remainder, cache = _folders.check_common_args(
         batch_size, image_size, shuffle, seed, repeat, drop_remainder, cache
     )
-    if name == SKIMAGE_LABEL_TASK:
+    if name in (SKIMAGE_LABEL_TASK, SKIMAGE_REGION_TASK):
         _only(name, dont_care=dont_care, instances=instances)
-        return _load_skimage(split, batch_size, size, shuffle, seed, repeat, drop_remainder, photo_size=photo_size,
+        return _load_skimage(name, split, batch_size, size, shuffle, seed, repeat, drop_remainder, photo_size=photo_size,
                              num_classes=num_classes, jitter=jitter, load_size=load_size)
     key = _tfds_key(name)
     if key is not None:
@@ -1465,8 +1509,8 @@ def label_map_info(name, data_dir=None, *, num_classes=None, dont_care=None, ins
     """
     del unused
     name = _images._check_name(os.fspath(name) if isinstance(name, os.PathLike) else name)
-    if name == SKIMAGE_LABEL_TASK:
-        return _skimage_info(photo_size, num_classes)
+    if name in (SKIMAGE_LABEL_TASK, SKIMAGE_REGION_TASK):
+        return _skimage_info(name, photo_size, num_classes)
     key = _tfds_key(name)
     if key is not None:
         return _tfds_info(key, data_dir)

@@ -75,10 +75,11 @@ def test_encode_label_map_by_hand():
 # --------------------------------------------------------------------------- #
 
 
-def _locate(element, maps):
-    """(photo name, y, x, flipped) of a crop in the cached full arrays, by its photo pixels."""
+def _locations(element, maps):
+    """Every (photo, y, x, flipped) where a crop's photo pixels occur in the cached full arrays."""
     target = u8(element["target"])
     ch, cw = target.shape[:2]
+    found = []
     for p in maps.photos:
         h, w = p.labels.shape
         for flipped in (False, True):
@@ -88,8 +89,14 @@ def _locate(element, maps):
                 rows = np.lib.stride_tricks.sliding_window_view(p.photo[y], (cw, 3))[:, 0]
                 for x in np.flatnonzero((rows == t[0]).all(axis=(1, 2))):
                     if np.array_equal(p.photo[y:y + ch, x:x + cw], t):
-                        return p, y, x, flipped
-    raise AssertionError("crop not found in any photo")
+                        found.append((p, y, int(x), flipped))
+    assert found, "crop not found in any photo"
+    return found
+
+
+def _locate(element, maps):
+    """The first of `_locations`."""
+    return _locations(element, maps)[0]
 
 
 def test_skimage_labels2photo_batches_and_info():
@@ -148,6 +155,43 @@ def test_skimage_crops_align_labels_instances_and_photo_and_splits_are_disjoint(
     assert sorted(e["target"].tobytes() for e in shuffled) == sorted(e["target"].tobytes() for e in test)
     other = unbatched(data.load("skimage_labels2photo", seed=4, **kw).take(12))
     assert any(not np.array_equal(a["target"], b["target"]) for a, b in zip(train, other))
+
+
+def test_skimage_regions_hold_out_every_photos_right_quarter():
+    info = data.info("skimage_labels2photo_regions")
+    assert info.num_examples == {"train": 576, "test": 144} and info.num_classes == 8
+    kw = dict(photo_size=96, batch_size=None)
+    maps = lm.skimage_label_maps(96, 8)  # the same maps (and k-means) as skimage_labels2photo
+    assert maps is lm.skimage_label_maps(96, 8)
+    train = unbatched(data.load("skimage_labels2photo_regions", seed=3, **kw).take(40))
+    test = unbatched(data.load("skimage_labels2photo_regions", split="test", shuffle=False, **kw))
+    assert len(test) == 144 and test[0]["labels"].shape == (24, 24, 1)  # ceil(96 / 4)
+    seen = {"train": set(), "test": set()}
+    for split, elements in (("train", train), ("test", test[::3])):
+        for e in elements:
+            places = _locations(e, maps)
+            held = [(p, y, x, f) for p, y, x, f in places
+                    if (x >= p.labels.shape[1] - -(-p.labels.shape[1] // 4)) == (split == "test")]
+            # Some place in the split's columns (flat regions such as the retina's black border
+            # occur in both); a crop found in one place only must be in its split's columns.
+            assert held and (len(places) > 1 or held == places)
+            p, y, x, flipped = held[0]
+            if split == "train":
+                assert x + 24 <= p.labels.shape[1] - -(-p.labels.shape[1] // 4)
+            if len(places) == 1:
+                seen[split].add(p.name)
+            labels, instances = p.labels[y:y + 24, x:x + 24, None], p.instances[y:y + 24, x:x + 24, None]
+            if flipped:
+                labels, instances = labels[:, ::-1], instances[:, ::-1]
+            np.testing.assert_array_equal(e["labels"], labels)
+            np.testing.assert_array_equal(e["instances"], instances)
+    # Every photo, held-out ones included, gives test crops; train crops come from all kinds too.
+    assert seen["test"] == {p.name for p in maps.photos}
+    assert {"chelsea", "astronaut"} <= seen["train"]
+    with pytest.raises(ValueError, match=r"does not fit the test regions.*astronaut is 96x24"):
+        data.load("skimage_labels2photo_regions", split="test", image_size=32, **kw)
+    assert unbatched(data.load("skimage_labels2photo_regions", image_size=32, **kw).take(1))[0]["target"].shape == \
+        (32, 32, 3)  # the train part (72 columns) fits 32
 
 
 def test_kmeans_is_fitted_on_the_training_photos_only(monkeypatch):
