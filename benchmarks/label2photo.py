@@ -1,12 +1,13 @@
-"""Label map -> photo on the held-out split of ``skimage_labels2photo``: pix2pixHD, GauGAN and
-Pix2Pix exports (any mix), against the class-colour baseline.
+"""Label map -> photo on the held-out split of ``skimage_labels2photo`` (or ``--dataset=
+skimage_labels2photo_regions``, held out by region): pix2pixHD, GauGAN and Pix2Pix exports (any
+mix), against the class-colour baseline.
 
 Each ``--model=label=<SavedModel>`` is a ``label_to_image`` export (``SemanticSynthesis``:
 pix2pixHD, GauGAN; fed the label and instance maps) or an ``image_to_image`` one (Pix2Pix
 trained on ``onehot/skimage_labels2photo``; fed the one-hot map plus instance edges). The
 baseline paints every pixel with its class's k-means centre colour (what the label map alone
 says about colour). Scores on the 48 fixed test crops (the held-out photos ``chelsea``,
-``coffee``, ``immunohistochemistry``): L1 (in [-1, 1] units), PSNR and SSIM on RGB, a
+``coffee``, ``immunohistochemistry``; by region: 144 crops of every photo's right quarter): L1 (in [-1, 1] units), PSNR and SSIM on RGB, a
 feature-space distance (LPIPS' form without learned weights, :func:`keras_gans.metrics.
 feature_distance`, on a seeded random VGG19 unless ``--vgg_weights``; a weak judge, and not the
 network the models' perceptual terms read: that one has seed 0, this one seed 1) and the
@@ -28,7 +29,10 @@ FLAGS = flags.FLAGS
 if __name__ == "__main__":
     flags.DEFINE_multi_string("model", [], "label=<SavedModel> of a label_to_image or image_to_image export.")
     flags.DEFINE_integer("image_size", 64, "Test crop size.")
-    flags.DEFINE_integer("photo_size", 128, "skimage_labels2photo's photo_size (the models' training data).")
+    flags.DEFINE_enum("dataset", "skimage_labels2photo", ["skimage_labels2photo", "skimage_labels2photo_regions"],
+                      "held out by photo (the three held-out photos) or by region (every photo's right quarter).")
+    flags.DEFINE_integer("photo_size", None, "the dataset's photo_size (the models' training data); default "
+                         "128 for skimage_labels2photo (the presets'), 256 for _regions (its default).")
     flags.DEFINE_integer("num_classes", 8, "skimage_labels2photo's classes.")
     flags.DEFINE_string("vgg_weights", None, "VGG19 ImageNet weights (.h5) for the feature distance.")
     flags.DEFINE_string("output", None, "JSON file of the scores.")
@@ -42,15 +46,21 @@ if __name__ == "__main__":
 FEATURE_LAYERS = ("relu1_2", "relu2_2", "relu3_4", "relu4_4", "relu5_4")
 
 
-def test_set(image_size, photo_size, num_classes, split="test"):
-    """``(labels, instances, targets, class colours)`` of the fixed test crops (``split="train"``:
-    48 crops of the training photos, seed 0, no flips)."""
+PHOTO_SIZES = {"skimage_labels2photo": 128, "skimage_labels2photo_regions": 256}
+TRAIN_CROPS = 48
+
+
+def test_set(image_size, photo_size, num_classes, split="test", dataset="skimage_labels2photo"):
+    """``(labels, instances, targets, class colours)`` of every fixed test crop (48 by photo, 144
+    by region; ``split="train"``: 48 crops of the training part, seed 0, no flips)."""
     from keras_gans import data
     from keras_gans.data import label_maps
 
-    ds = data.load("skimage_labels2photo", split=split, batch_size=None, image_size=image_size, shuffle=False,
+    photo_size = photo_size or PHOTO_SIZES[dataset]
+    ds = data.load(dataset, split=split, batch_size=None, image_size=image_size, shuffle=False,
                    photo_size=photo_size, num_classes=num_classes, seed=0, jitter=False)
-    elements = list(ds.take(48).as_numpy_iterator())
+    n = data.info(dataset, photo_size=photo_size).num_examples["test"] if split == "test" else TRAIN_CROPS
+    elements = list(ds.take(n).as_numpy_iterator())
     stack = lambda key: np.stack([e[key] for e in elements])  # noqa: E731
     centres = label_maps.skimage_label_maps(photo_size, num_classes).centers_rgb
     return stack("labels"), stack("instances"), stack("target"), centres
@@ -113,14 +123,14 @@ def main(argv):
     from keras_gans.losses.perceptual import vgg19_features
 
     labels, instances, targets, centres = test_set(FLAGS.image_size, FLAGS.photo_size, FLAGS.num_classes,
-                                                   FLAGS.split)
+                                                   FLAGS.split, FLAGS.dataset)
     if FLAGS.vgg_weights:
         extractor = vgg19_features(FEATURE_LAYERS, weights=FLAGS.vgg_weights, input_range=(0.0, 1.0))
         note = f"VGG19 ({FLAGS.vgg_weights})"
     else:
         extractor = vgg19_features(FEATURE_LAYERS, weights=None, seed=1, input_range=(0.0, 1.0))
         note = "random VGG19 (seed 1): no ImageNet weights offline"
-    results = {"split": FLAGS.split, "crops": int(len(labels)), "feature_distance": note, "models": {}}
+    results = {"dataset": FLAGS.dataset, "split": FLAGS.split, "crops": int(len(labels)), "feature_distance": note, "models": {}}
     columns = {"class colours": centres[labels[..., 0]].astype(np.float32) / 127.5 - 1.0}
     results["models"]["class colours"] = scores(columns["class colours"], targets, extractor)
     style_done = False
