@@ -29,13 +29,14 @@ def test_sagan_generator_depends_on_the_label():
     gan = presets.build("sagan_tiny", seed=0)
     z = tf.repeat(tf.random.normal([1, gan.latent_dim], seed=1), 2, axis=0)
     a, b = gan.generate(latents=z, labels=[3, 7])
-    # Conditional BN gains start at 1 and biases at 0 for every class: identical outputs.
-    np.testing.assert_allclose(a, b)
+    # Conditional BN gains start at 1 and biases at 0 for every class: identical outputs (up to
+    # float32 rounding: the two rows of a batched matmul may be summed in different orders).
+    np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     # One step on a batch of 64 (every class drawn as a fake label) makes them differ.
     images, labels = _digits()
     testing.run_fit_check(gan, images, labels=labels, steps=1, batch_size=64)
     a, b = gan.generate(latents=z, labels=[3, 7])
-    assert not np.allclose(a, b)
+    assert np.max(np.abs(a - b)) > 1e-4
 
 
 @pytest.mark.parametrize("name", ["sagan_tiny", "sngan_tiny"])
