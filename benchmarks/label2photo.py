@@ -6,11 +6,11 @@ Each ``--model=label=<SavedModel>`` is a ``label_to_image`` export (``SemanticSy
 pix2pixHD, GauGAN; fed the label and instance maps) or an ``image_to_image`` one (Pix2Pix
 trained on ``onehot/skimage_labels2photo``; fed the one-hot map plus instance edges). The
 baseline paints every pixel with its class's k-means centre colour (what the label map alone
-says about colour). Scores on the 48 fixed test crops (the held-out photos ``chelsea``,
-``coffee``, ``immunohistochemistry``; by region: 144 crops of every photo's right quarter): L1 (in [-1, 1] units), PSNR and SSIM on RGB, a
-feature-space distance (LPIPS' form without learned weights, :func:`keras_gans.metrics.
-feature_distance`, on a seeded random VGG19 unless ``--vgg_weights``; a weak judge, and not the
-network the models' perceptual terms read: that one has seed 0, this one seed 1) and the
+says about colour). Scores on every fixed test crop (48 of the held-out photos ``chelsea``,
+``coffee``, ``immunohistochemistry``; by region, 144 of every photo's right quarter): L1 (in
+[-1, 1] units), PSNR and SSIM on RGB, a feature-space distance (LPIPS' form without learned
+weights, :func:`keras_gans.metrics.feature_distance`, on a seeded random VGG19 unless
+``--vgg_weights``; a weak judge, and not the network the models' perceptual terms read: that one has seed 0, this one seed 1) and the
 sharpness ratio (output gradients over the target's). For models with a style encoder also the
 diversity: the mean L1 between outputs for two latent seeds, and for two style images, on the
 same maps.
@@ -130,7 +130,8 @@ def main(argv):
     else:
         extractor = vgg19_features(FEATURE_LAYERS, weights=None, seed=1, input_range=(0.0, 1.0))
         note = "random VGG19 (seed 1): no ImageNet weights offline"
-    results = {"dataset": FLAGS.dataset, "split": FLAGS.split, "crops": int(len(labels)), "feature_distance": note, "models": {}}
+    results = {"dataset": FLAGS.dataset, "split": FLAGS.split, "crops": int(len(labels)),
+               "feature_distance": note, "models": {}}
     columns = {"class colours": centres[labels[..., 0]].astype(np.float32) / 127.5 - 1.0}
     results["models"]["class colours"] = scores(columns["class colours"], targets, extractor)
     style_done = False
