@@ -27,6 +27,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "net
 import torch  # noqa: E402
 import torch_pix2pixhd_reference as ref  # noqa: E402  (tests/networks/torch_pix2pixhd_reference.py)
 
+# One worker builds the module fixture (setup.cfg: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("zoo_translate_labels_test")
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
 CLASSES = 8

@@ -28,6 +28,8 @@ from keras_gans.networks.cyclegan import resnet_generator
 from keras_gans.networks.patchgan import patchgan_discriminator
 from keras_gans.networks.unet import unet_generator
 
+# One worker builds the module fixture (setup.cfg: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("zoo_translate_test")
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
 LUMA = np.array([0.299, 0.587, 0.114], np.float32)

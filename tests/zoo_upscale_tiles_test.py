@@ -25,6 +25,8 @@ from keras_gans import upscale
 from keras_gans.networks.super_resolution import rrdbnet
 from zoo import upscale as command
 
+# One worker builds the module fixture (setup.cfg: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("zoo_upscale_tiles_test")
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
 TILE, OVERLAP = 16, 4
