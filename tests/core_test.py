@@ -253,3 +253,17 @@ def test_extra_optimizer_errors():
         Phase("p", "a", "a_step", optimizers={"b": "a_late"})
     with pytest.raises(ValueError, match="Unknown roles"):
         TwoOptimizers(_dense("a"), optimizers={"a": "sgd", "nope": "sgd"})
+
+
+@pytest.mark.parametrize("every, start, stop", [(1, 0, None), (3, 0, None), (2, 5, None), (1, 4, 9), (4, 2, 17)])
+def test_runs_between_counts_the_steps_a_phase_runs_on(every, start, stop):
+    """Against the step-by-step rule (Phase.active) on every range of steps 0..24."""
+    from keras_gans.core.phases import updates_between
+
+    phase = Phase("p", "a", "loss", every=every, start=start, stop=stop, repeat=3)
+    on = [bool(phase.active(s)) for s in range(25)]
+    for first in range(25):
+        for end in range(first, 26):
+            assert phase.runs_between(first, end) == sum(on[first:end]), (first, end)
+    plain = Phase("q", ("a", "b"), "loss", optimizers={"b": "b_extra"})
+    assert updates_between([phase, plain], ["a", "b_extra"], 0, 10) == {"a": 3 * sum(on[:10]) + 10, "b_extra": 10}

@@ -123,6 +123,8 @@ def test_finished_run_continues_with_more_epochs_without_redoing_any(tmp_path):
         ({"preset": "dcgan_huge"}, "is not a preset"),
         ({"strategy": "horovod"}, "--strategy='horovod' is not one of"),
         ({"ema_decay": 1.5}, "--ema_decay must be in (0, 1)"),
+        ({"decay_epochs": 0}, "--decay_epochs must be a positive integer; received 0"),
+        ({"decay_epochs": 3}, "--decay_epochs=3 must be at most --epochs=2"),
         ({"dataset": "cifar10"}, "has 3-channel images but preset"),
         ({"data_dir": "/nonexistent/dir"}, "is not a directory"),
         ({"preset": "mixture_gan"}, "generates 'ring8' points, not images"),
@@ -208,3 +210,61 @@ def test_eval_every_logs_scores_to_history_and_csv(tmp_path):
     assert np.isfinite(history["fid200_fmnist_test"][1]) and history["fid200_fmnist_test"][1] > 0
     assert 0 <= history["precision200_fmnist_test"][1] <= 1
     assert "fid200_fmnist_test" in open(tmp_path / "run" / "history.csv").readline()
+
+
+class _LearningRates(keras.callbacks.Callback):
+    def on_train_begin(self, logs=None):
+        self.rates = []
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.rates.append({k: float(o.learning_rate) for k, o in self.model.optimizers.items()})
+
+
+def test_decay_epochs_takes_every_rate_linearly_to_zero(tmp_path):
+    """--decay_epochs=2 of 3 epochs: the official lambda rule, 1 - max(0, epoch + 1 - 1) / 3 per
+    epoch, for G (1 update a step) and the critic (5 a step: its epochs are 5x the updates)."""
+    from keras_gans import presets
+
+    rates = _LearningRates()
+    summary = run(_config(tmp_path, preset="wgan_gp_tiny", epochs=3, steps_per_epoch=2, decay_epochs=2, export=False),
+                  extra_callbacks=[rates])
+    gan = summary["model"]
+    preset = presets.get("wgan_gp_tiny")["optimizers"]
+    for role in ("generator", "discriminator"):
+        base = preset[role]["config"]["learning_rate"]
+        got = [r[role] for r in rates.rates]
+        np.testing.assert_allclose(got, np.array([1, 1, 2 / 3, 2 / 3, 1 / 3, 1 / 3]) * base, rtol=1e-6)
+        config = gan.optimizers[role].get_config()
+        for key, value in preset[role]["config"].items():  # everything else as the preset's
+            if key != "learning_rate":
+                assert config[key] == pytest.approx(value), (role, key)
+    schedule = gan.optimizers["discriminator"].get_config()["learning_rate"]["config"]
+    assert (schedule["constant_epochs"], schedule["decay_epochs"], schedule["steps_per_epoch"]) == (1, 2, 10)
+    assert summary["decay_epochs"] == 2
+
+
+def test_decay_epochs_errors():
+    from types import SimpleNamespace
+
+    from keras_gans.core import Phase
+    from keras_gans.core.optimizers import adam, constant_then_linear_decay, with_linear_decay
+    from zoo.common.train_lib import decayed_optimizers
+
+    # Complementary phases (pix2pixHD's fixed global part, then all of G) still update every step.
+    fixed = SimpleNamespace(phases=[Phase("g_fixed", "generator", "x", stop=3), Phase("g", "generator", "x", start=3)],
+                            optimizers={"generator": keras.optimizers.Adam(1e-3)})
+    spec = decayed_optimizers(fixed, 1, 1, 4)["generator"]
+    assert spec["config"]["learning_rate"]["config"] == {  # the rate as the built optimizer holds it (float32)
+        "initial_learning_rate": pytest.approx(1e-3, rel=1e-7), "constant_epochs": 1, "decay_epochs": 1,
+        "steps_per_epoch": 4}
+    late = SimpleNamespace(phases=[Phase("d", "discriminator", "x", start=3)],
+                           optimizers={"discriminator": keras.optimizers.Adam(1e-3)})
+    with pytest.raises(ValueError, match=r"the discriminator's optimizer takes \[1, 4\] updates in the 2 epochs"):
+        decayed_optimizers(late, 1, 1, 4)
+    # A ConstantThenLinearDecay is replaced from its own initial rate; another schedule is refused.
+    again = with_linear_decay(adam(constant_then_linear_decay(2e-4, 100, 100, 2975), 0.5), 3, 2, 7)
+    assert again["config"]["learning_rate"]["config"] == {
+        "initial_learning_rate": 2e-4, "constant_epochs": 3, "decay_epochs": 2, "steps_per_epoch": 7}
+    other = keras.optimizers.serialize(keras.optimizers.Adam(keras.optimizers.schedules.ExponentialDecay(1e-3, 10, 0.5)))
+    with pytest.raises(ValueError, match="the optimizer's learning rate must be a number .* received {'module'"):
+        with_linear_decay(other, 1, 1, 1)

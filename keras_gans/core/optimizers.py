@@ -130,3 +130,23 @@ def constant_then_linear_decay(learning_rate, constant_epochs, decay_epochs, ste
                    "decay_epochs": decay_epochs, "steps_per_epoch": steps_per_epoch},
         "registered_name": "keras_gans>ConstantThenLinearDecay",
     }
+
+
+def with_linear_decay(spec, constant_epochs, decay_epochs, steps_per_epoch, what="the optimizer"):
+    """A copy of the serialized optimizer ``spec`` whose learning rate stays constant for
+    ``constant_epochs`` epochs of ``steps_per_epoch`` updates, then falls linearly to 0 over
+    ``decay_epochs`` more (:class:`ConstantThenLinearDecay`, the official ``--niter`` /
+    ``--niter_decay``). The rate is the spec's number, or the initial rate of the
+    ``ConstantThenLinearDecay`` it has (which this replaces); another schedule is an error."""
+    spec = copy.deepcopy(spec)
+    config = spec.get("config") if isinstance(spec, dict) else None
+    rate = config.get("learning_rate") if isinstance(config, dict) else None
+    if isinstance(rate, dict) and rate.get("class_name") == "ConstantThenLinearDecay":
+        rate = rate["config"]["initial_learning_rate"]
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)):
+        raise ValueError(
+            f"{what}'s learning rate must be a number (or a ConstantThenLinearDecay) to decay it "
+            f"linearly; received {rate!r}."
+        )
+    config["learning_rate"] = constant_then_linear_decay(float(rate), constant_epochs, decay_epochs, steps_per_epoch)
+    return spec

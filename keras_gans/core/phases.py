@@ -76,6 +76,15 @@ class Phase:
         """Whether the phase skips some steps (so it needs the model's step counter)."""
         return self.every > 1 or self.start > 0 or self.stop is not None
 
+    def runs_between(self, first, end):
+        """How many of the steps ``first .. end - 1`` (Python ints) the phase runs on."""
+        low = max(first, self.start)
+        high = end if self.stop is None else min(end, self.stop)
+        if high <= low:
+            return 0
+        # The runs are the steps start + k * every; count the k that land in [low, high).
+        return -(-(high - self.start) // self.every) - -(-(low - self.start) // self.every)
+
     def active(self, step):
         """A boolean tensor: does the phase run at training step ``step`` (int64)?"""
         step = tf.cast(step, tf.int64)
@@ -111,3 +120,15 @@ class PhaseOutput(NamedTuple):
     loss: object
     logs: dict
     gates: Optional[dict] = None
+
+
+
+def updates_between(phases, optimizer_keys, first, end):
+    """``{optimizer key: updates}`` in the training steps ``first .. end - 1``: each phase's
+    ``repeat`` for every step it runs on, for every role it updates."""
+    counts = {key: 0 for key in optimizer_keys}
+    for phase in phases:
+        runs = phase.repeat * phase.runs_between(first, end)
+        for role in phase.update:
+            counts[phase.optimizer_key(role)] += runs
+    return counts

@@ -19,6 +19,9 @@ def define_flags(preset, output_dir, epochs=1, **defaults):
     flags.DEFINE_integer("epochs", epochs, "Epochs to train.")
     flags.DEFINE_integer("steps_per_epoch", defaults.get("steps_per_epoch"),
                          "Steps per epoch; default: one pass over the split.")
+    flags.DEFINE_integer("decay_epochs", None, "The last N of --epochs take every optimizer's learning rate "
+                         "linearly to 0 (constant before: the official --niter / --niter_decay); default: "
+                         "the preset's schedule.")
     flags.DEFINE_integer("batch_size", None, "Batch size per critic step; default: the paper's.")
     flags.DEFINE_enum("strategy", "default", list(distribute_lib.STRATEGIES), "tf.distribute strategy.")
     flags.DEFINE_string("tpu", None, "TPU name or address for --strategy=tpu.")

@@ -25,6 +25,8 @@ import tensorflow as tf
 from keras_gans.callbacks import (EvaluateMetrics, ResumableBackup, SampleGrid, SampleText, StandingStatistics,
                                   StopOnDivergence, StopOnInterrupt, TensorBoard, TrainingDiverged,
                                   TrainingInterrupted, latest_backup)
+from keras_gans.core.optimizers import with_linear_decay
+from keras_gans.core.phases import updates_between
 from keras_gans.export import export_model
 from keras_gans.metrics.extractors import default_extractor
 
@@ -40,6 +42,9 @@ class TrainConfig:
     data_dir: Optional[str] = None
     epochs: int = 1
     steps_per_epoch: Optional[int] = None  # None: one pass over the split
+    # The last decay_epochs of the epochs take every optimizer's learning rate linearly to 0
+    # (constant before; the official --niter / --niter_decay). None: the preset's schedule.
+    decay_epochs: Optional[int] = None
     batch_size: Optional[int] = None  # None: the preset's (paper's) batch size
     strategy: str = "default"
     tpu: Optional[str] = None
@@ -95,9 +100,16 @@ class TrainConfig:
             positive["eval_samples"] = self.eval_samples
         if self.steps_per_epoch is not None:
             positive["steps_per_epoch"] = self.steps_per_epoch
+        if self.decay_epochs is not None:
+            positive["decay_epochs"] = self.decay_epochs
         for name, value in positive.items():
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"--{name} must be a positive integer; received {value!r}.")
+        if self.decay_epochs is not None and self.decay_epochs > self.epochs:
+            raise ValueError(
+                f"--decay_epochs={self.decay_epochs} must be at most --epochs={self.epochs} (the "
+                "learning rate decays over the last --decay_epochs of the --epochs)."
+            )
         if self.mixed_precision not in MIXED_PRECISION:
             raise ValueError(
                 f"--mixed_precision={self.mixed_precision!r} is not one of {MIXED_PRECISION[1:]} "
@@ -196,6 +208,28 @@ def build_model(config):
     )
 
 
+def decayed_optimizers(gan, constant_epochs, decay_epochs, steps_per_epoch):
+    """``{optimizer key: spec}``: each of ``gan``'s compiled optimizers with its learning rate
+    constant for ``constant_epochs`` epochs, then linearly to 0 over ``decay_epochs`` (epochs of
+    ``steps_per_epoch`` training steps, counted in each optimizer's own updates)."""
+    epochs = constant_epochs + decay_epochs
+    per_epoch = [updates_between(gan.phases, gan.optimizers, e * steps_per_epoch, (e + 1) * steps_per_epoch)
+                 for e in range(epochs)]
+    specs = {}
+    for key, optimizer in gan.optimizers.items():
+        counts = sorted({updates[key] for updates in per_epoch})
+        if len(counts) != 1 or counts[0] < 1:
+            raise ValueError(
+                f"--decay_epochs counts epochs in optimizer updates, but the {key}'s optimizer takes "
+                f"{counts} updates in the {epochs} epochs (its phases run on a schedule); leave "
+                "--decay_epochs unset for this preset."
+            )
+        optimizer = getattr(optimizer, "inner_optimizer", optimizer)  # the rate of a loss-scaled one
+        specs[key] = with_linear_decay(keras.optimizers.serialize(optimizer), constant_epochs, decay_epochs,
+                                       counts[0], f"--decay_epochs: the {key}'s optimizer")
+    return specs
+
+
 def _is_chief(strategy):
     resolver = getattr(strategy, "cluster_resolver", None)
     return resolver is None or not getattr(resolver, "task_type", None) or (
@@ -291,6 +325,11 @@ def run(config, extra_callbacks=(), metric_callbacks=()):
                 f"Cannot tell the length of {dataset_name!r}/{config.split}; pass --steps_per_epoch."
             )
     ds = ds.repeat()
+    if config.decay_epochs:
+        with strategy.scope():
+            gan.compile(optimizers=decayed_optimizers(gan, config.epochs - config.decay_epochs, config.decay_epochs,
+                                                      steps_per_epoch),
+                        jit_compile=config.jit_compile, steps_per_execution=config.steps_per_execution)
 
     os.makedirs(out, exist_ok=True)
     fingerprint = run_fingerprint(config, gan, batch_size)
@@ -345,7 +384,8 @@ def run(config, extra_callbacks=(), metric_callbacks=()):
     if chief and config.verbose:
         print(f"Training on {dataset_name!r} split {config.split!r}, read from {source}.")
     base = {"preset": config.preset, "dataset": dataset_name, "data_source": source, "epochs": config.epochs,
-            "steps_per_epoch": steps_per_epoch, "batch_size": batch_size, "standing_stats": config.standing_stats}
+            "steps_per_epoch": steps_per_epoch, "batch_size": batch_size, "standing_stats": config.standing_stats,
+            **({"decay_epochs": config.decay_epochs} if config.decay_epochs else {})}
     start = time.time()
     record = RunRecord(out, previous, base, backup, start) if chief else None
     if record is not None:
@@ -463,6 +503,8 @@ def run_fingerprint(config, model, batch_size):
         "batch_size": batch_size,
         "model_overrides": config.model_overrides,
         "discriminator_overrides": config.discriminator_overrides,
+        # Only when set, so that backups written before the flag existed still resume.
+        **({"decay_epochs": config.decay_epochs} if config.decay_epochs else {}),
         "model_config_sha256": hashlib.sha256(model_config.encode()).hexdigest()[:16],
     }
 
