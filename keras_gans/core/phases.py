@@ -122,7 +122,6 @@ class PhaseOutput(NamedTuple):
     gates: Optional[dict] = None
 
 
-
 def updates_between(phases, optimizer_keys, first, end):
     """``{optimizer key: updates}`` in the training steps ``first .. end - 1``: each phase's
     ``repeat`` for every step it runs on, for every role it updates."""
