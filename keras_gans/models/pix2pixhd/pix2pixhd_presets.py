@@ -54,7 +54,8 @@ _PIX2PIXHD = {
                  "Semantic Manipulation with Conditional GANs",
         "code": "NVIDIA/pix2pixHD (models/networks.py, models/pix2pixHD_model.py, scripts/train_512p.sh)",
         "differences": "VGG19 is Keras' (Caffe weights, its own preprocessing) where the official feeds "
-                       "[-1, 1] images to torchvision's unnormalised; biases keep PyTorch's default "
+                       "[-1, 1] images to torchvision's unnormalised (its maps scaled by 1 / 127.5 to the official's "
+                       "magnitude: perceptual.OFFICIAL_TORCHVISION_SCALE); biases keep PyTorch's default "
                        "initialisation. Trainable parameter counts equal the official: global G "
                        "182,546,755, D (2 scales, 39 input channels) 5,603,202. The optional instance-"
                        "wise feature encoder (--instance_feat) is not implemented.",
@@ -65,8 +66,8 @@ _PIX2PIXHD = {
                                               "base_filters": 64, "num_downsampling": 4, "num_blocks": 9}),
         "discriminator": ("multiscale_discriminator", {"image_shape": (_H, _W, 3), "condition_shape": (_H, _W, _C),
                                                        "base_filters": 64, "num_layers": 3, "num_scales": 2}),
-        "perceptual": ("vgg19_features", {"layers": _VGG_LAYERS, "weights": "imagenet",
-                                          "input_range": (-1.0, 1.0)}),
+        "perceptual": ("vgg19_features", {"layers": _VGG_LAYERS, "weights": "imagenet", "input_range": (-1.0, 1.0),
+                                          "imagenet_scale": PERCEPTUAL_SETTINGS["pix2pixhd"]["imagenet_scale"]}),
     },
     # LSGAN (nn.MSELoss: our least squares G loss x 2; D (MSE_real + MSE_fake) / 2), summed over
     # the scales; feature matching 10 over every D layer and scale; VGG 10; one forward per step.
